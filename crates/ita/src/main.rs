@@ -1,0 +1,116 @@
+//! `ita`: the thin command line of open-ita. Each subcommand parses its arguments and calls into the crates.
+
+mod methodology_cmd;
+mod score_cmd;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ita_domain::Lang;
+use ita_domain::methodology::{Catalog, Methodology};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ita",
+    version,
+    about = "open-ita: การประเมินคุณธรรมและความโปร่งใสในการดำเนินงานของหน่วยงานภาครัฐ (ITA)"
+)]
+struct Cli {
+    /// A folder of extra methodology year files (*.toml), added to the built-in years or replacing them.
+    #[arg(long, global = true, env = "ITA_METHODOLOGY_DIR")]
+    methodology_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Score an agency from a TOML input: indicator scores, or raw responses and OIT verdicts.
+    Score {
+        /// The input file (see examples/).
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Language of the table: th (default) or en.
+        #[arg(long, default_value = "th")]
+        lang: Lang,
+    },
+    /// List, show, check and compare methodology years.
+    Methodology {
+        #[command(subcommand)]
+        command: MethodologyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MethodologyCommand {
+    /// List every known year and variant.
+    List,
+    /// Show one year: instruments, indicators, items, levels, and every assumed part.
+    Show {
+        /// A year such as 2565, or year-variant such as 2569-vec.
+        year: String,
+        #[arg(long, default_value = "th")]
+        lang: Lang,
+    },
+    /// Check a year file and report the first problem precisely.
+    Check { file: PathBuf },
+    /// List the OIT items added, removed, renamed and renumbered between two years (matched by stable key).
+    Diff { old: String, new: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let catalog = load_catalog(cli.methodology_dir.as_deref())?;
+    match cli.command {
+        Command::Score { file, format, lang } => score_cmd::run(&catalog, &file, format, lang),
+        Command::Methodology { command } => match command {
+            MethodologyCommand::List => methodology_cmd::list(&catalog),
+            MethodologyCommand::Show { year, lang } => methodology_cmd::show(&catalog, &year, lang),
+            MethodologyCommand::Check { file } => methodology_cmd::check(&file),
+            MethodologyCommand::Diff { old, new } => methodology_cmd::diff(&catalog, &old, &new),
+        },
+    }
+}
+
+/// The built-in years, plus (replacing any with the same year and variant) those in `folder`.
+fn load_catalog(folder: Option<&std::path::Path>) -> anyhow::Result<Catalog> {
+    let mut catalog = Catalog::builtin()?;
+    if let Some(folder) = folder {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)
+            .map_err(|error| anyhow::anyhow!("cannot read methodology folder {}: {error}", folder.display()))?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|extension| extension == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            catalog.insert(read_methodology(&path)?);
+        }
+    }
+    Ok(catalog)
+}
+
+fn read_methodology(path: &std::path::Path) -> anyhow::Result<Methodology> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        anyhow::anyhow!("ข้อผิดพลาด: อ่านแฟ้ม {0} ไม่ได้\nerror: cannot read {0}: {error}", path.display())
+    })?;
+    Ok(Methodology::parse(&path.display().to_string(), &text)?)
+}
