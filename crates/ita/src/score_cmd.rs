@@ -114,8 +114,22 @@ pub fn render_table(methodology: &Methodology, view: &ResultView, lang: Lang) ->
     }
     out.push('\n');
     out.push_str(if th { "คำอธิบาย\n" } else { "Explanation\n" });
-    for line in if th { &view.explanation.th } else { &view.explanation.en } {
-        out.push_str(&format!("- {line}\n"));
+    let pick = |line: &ita_domain::scoring::LineView| if th { line.th.clone() } else { line.en.clone() };
+    for line in view.explanation.summary.iter().chain(&view.explanation.indicators) {
+        out.push_str(&format!("- {}\n", pick(line)));
+    }
+    // The table names the costliest items; the JSON has them all.
+    const ITEM_LINES: usize = 10;
+    for line in view.explanation.items.iter().take(ITEM_LINES) {
+        out.push_str(&format!("- {}\n", pick(line)));
+    }
+    let more = view.explanation.items.len().saturating_sub(ITEM_LINES);
+    if more > 0 {
+        out.push_str(&if th {
+            format!("- และข้ออื่นอีก {more} ข้อ (ดูทั้งหมดด้วย --format json)\n")
+        } else {
+            format!("- and {more} more items (all of them with --format json)\n")
+        });
     }
     if !view.next_levels.is_empty() {
         out.push('\n');
@@ -145,14 +159,16 @@ pub fn render_table(methodology: &Methodology, view: &ResultView, lang: Lang) ->
                         }
                     })
                     .collect();
-                parts.push(if th {
-                    format!("คะแนนรวมเพิ่มอีก {:.2} (เช่น {})", step.total_gap, alternatives.join(" หรือ "))
-                } else {
-                    format!(
-                        "{:.2} more points of the total (e.g. {})",
-                        step.total_gap,
-                        alternatives.join(" or ")
-                    )
+                let gap = step.total_gap;
+                parts.push(match (th, alternatives.is_empty()) {
+                    (true, false) => format!("คะแนนรวมเพิ่มอีก {gap:.2} (เช่น {})", alternatives.join(" หรือ ")),
+                    (true, true) => format!("คะแนนรวมเพิ่มอีก {gap:.2} ซึ่งต้องเพิ่มหลายแบบวัดพร้อมกัน"),
+                    (false, false) => {
+                        format!("{gap:.2} more points of the total (e.g. {})", alternatives.join(" or "))
+                    }
+                    (false, true) => {
+                        format!("{gap:.2} more points of the total, from several instruments at once")
+                    }
                 });
             }
             let level = methodology.levels.iter().find(|level| level.code == step.level_code);

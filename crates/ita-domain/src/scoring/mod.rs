@@ -11,11 +11,11 @@ mod view;
 
 use std::collections::BTreeMap;
 
-pub use explain::{Explanation, explain};
+pub use explain::{Explanation, ExplanationLine, explain};
 pub use level::{LevelOutcome, LevelStep, MissedGate, level_for, next_level_steps, possible_levels};
 pub use oit::{SubIndicatorScore, Verdict, VerdictSet};
 pub use survey::{AnswerProblem, ResponseSet, SurveyAggregate};
-pub use view::ResultView;
+pub use view::{LineView, ResultView};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exact::Exact;
@@ -416,15 +416,27 @@ fn missing_notices(indicator: u8, items: &[SurveyItemScore], subs: &[SubIndicato
         });
     }
     for item in items.iter().filter(|item| item.score.is_some()) {
-        if item.partial_respondents > 0 || item.silent_respondents > 0 {
+        let mut parts_th = Vec::new();
+        let mut parts_en = Vec::new();
+        if item.partial_respondents > 0 {
+            parts_th.push(format!("ตอบไม่ครบทุกข้อย่อย {} คน", item.partial_respondents));
+            parts_en.push(format!("{} skipped some of its sub-questions", item.partial_respondents));
+        }
+        if item.silent_respondents > 0 {
+            parts_th.push(format!("ไม่ได้ตอบข้อนี้ {} คน", item.silent_respondents));
+            parts_en.push(format!("{} did not answer it", item.silent_respondents));
+        }
+        if !parts_th.is_empty() {
             notices.push(Notice {
                 th: format!(
-                    "ตัวชี้วัดที่ {indicator}: ข้อ {} มีผู้ตอบไม่ครบทุกข้อย่อย {} คน และไม่ตอบเลย {} คน (คิดคะแนนจากข้อที่ตอบเท่านั้น)",
-                    item.code, item.partial_respondents, item.silent_respondents
+                    "ตัวชี้วัดที่ {indicator}: ข้อ {} มีผู้{} (คิดคะแนนจากคำตอบที่มีเท่านั้น ไม่นับเป็นศูนย์)",
+                    item.code,
+                    parts_th.join(" และ")
                 ),
                 en: format!(
-                    "indicator {indicator}: {} has {} respondents who skipped some sub-questions and {} who skipped it all (scored on what was answered only)",
-                    item.code, item.partial_respondents, item.silent_respondents
+                    "indicator {indicator}: of the respondents to {}, {} (scored on the answers given, never as zero)",
+                    item.code,
+                    parts_en.join(" and ")
                 ),
             });
         }

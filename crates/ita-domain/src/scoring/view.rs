@@ -87,10 +87,25 @@ pub struct SubIndicatorView {
     pub unjudged_items: Vec<String>,
 }
 
+/// The explanation in three parts: how the total is made, what each indicator cost, what each item cost.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExplanationView {
-    pub th: Vec<String>,
-    pub en: Vec<String>,
+    pub summary: Vec<LineView>,
+    pub indicators: Vec<LineView>,
+    pub items: Vec<LineView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineView {
+    pub th: String,
+    pub en: String,
+    pub points_lost: f64,
+}
+
+impl LineView {
+    fn from_line(line: &super::explain::ExplanationLine) -> LineView {
+        LineView { th: line.th.clone(), en: line.en.clone(), points_lost: line.points_lost.to_f64() }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -229,9 +244,6 @@ impl ResultView {
             })
             .collect();
         let explanation = explain(methodology, result);
-        let mut lines = vec![&explanation.formula, &explanation.pass_mark];
-        lines.extend(&explanation.indicators);
-        lines.extend(&explanation.items);
         let next_levels = next_level_steps(methodology, &result.total, &result.instruments)
             .into_iter()
             .map(|step| StepView {
@@ -271,8 +283,12 @@ impl ResultView {
             instruments,
             indicators,
             explanation: ExplanationView {
-                th: lines.iter().map(|line| line.th.clone()).collect(),
-                en: lines.iter().map(|line| line.en.clone()).collect(),
+                summary: [&explanation.formula, &explanation.pass_mark]
+                    .into_iter()
+                    .map(LineView::from_line)
+                    .collect(),
+                indicators: explanation.indicators.iter().map(LineView::from_line).collect(),
+                items: explanation.items.iter().map(LineView::from_line).collect(),
             },
             next_levels,
             notices: result
