@@ -119,7 +119,7 @@ proptest! {
     ) {
         let methodology = methodology(2565);
         let before = score_all(&methodology, &iit, &eit, &passes);
-        let mut raised = iit.clone();
+        let mut raised = iit;
         let respondent = which_respondent.index(raised.len());
         let column = which_column.index(raised[respondent].len());
         if let Some(rank) = raised[respondent][column] {
@@ -140,7 +140,7 @@ proptest! {
     ) {
         let methodology = methodology(2565);
         let before = score_all(&methodology, &iit, &eit, &passes);
-        let mut reordered = iit.clone();
+        let mut reordered = iit;
         let shift = rotation.index(reordered.len());
         reordered.rotate_left(shift);
         reordered.reverse();
@@ -157,7 +157,7 @@ proptest! {
         let iit = vec![vec![Some(3); widths(2565).0]];
         let eit = vec![vec![Some(3); widths(2565).1]];
         let before = score_all(&methodology, &iit, &eit, &passes);
-        let mut more = passes.clone();
+        let mut more = passes;
         more[which.index(43)] = true;
         let after = score_all(&methodology, &iit, &eit, &more);
         prop_assert!(after.total >= before.total);
