@@ -4,6 +4,7 @@
 //! raw responses and OIT verdicts) becomes a [`scoring::ScoreInput`]; [`scoring::score`] turns it into a
 //! [`scoring::ScoreResult`] with the level, and [`scoring::explain`] says what every indicator and item cost.
 
+pub mod analysis;
 pub mod error;
 pub mod exact;
 pub mod input;

@@ -6,8 +6,10 @@ use ita_domain::methodology::{Catalog, Methodology, MethodologyId};
 use ita_domain::scoring::{self, ResponseSet, ScoreInput, ScoreResult, Verdict, VerdictSet};
 use proptest::prelude::*;
 
-fn methodology(year: u16) -> Methodology {
-    Catalog::builtin().unwrap().get(&MethodologyId::nacc(year)).unwrap().clone()
+/// The built-in years, parsed once for all cases.
+fn methodology(year: u16) -> &'static Methodology {
+    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::builtin().unwrap()).get(&MethodologyId::nacc(year)).unwrap()
 }
 
 /// Every sub-question of a survey instrument with its options, ordered by score (worst first).
@@ -90,7 +92,7 @@ fn respondents(width: usize) -> impl Strategy<Value = Vec<Ranks>> {
 
 fn widths(year: u16) -> (usize, usize) {
     let methodology = methodology(year);
-    (columns(&methodology, "IIT").len(), columns(&methodology, "EIT").len())
+    (columns(methodology, "IIT").len(), columns(methodology, "EIT").len())
 }
 
 proptest! {
@@ -103,7 +105,7 @@ proptest! {
         passes in prop::collection::vec(any::<bool>(), 1..43),
     ) {
         let methodology = methodology(2565);
-        let result = score_all(&methodology, &iit, &eit, &passes);
+        let result = score_all(methodology, &iit, &eit, &passes);
         for score in all_scores(&result) {
             prop_assert!(!score.is_negative() && score <= Exact::hundred(), "{score} out of range");
         }
@@ -118,14 +120,14 @@ proptest! {
         which_column in any::<prop::sample::Index>(),
     ) {
         let methodology = methodology(2565);
-        let before = score_all(&methodology, &iit, &eit, &passes);
+        let before = score_all(methodology, &iit, &eit, &passes);
         let mut raised = iit;
         let respondent = which_respondent.index(raised.len());
         let column = which_column.index(raised[respondent].len());
         if let Some(rank) = raised[respondent][column] {
             raised[respondent][column] = Some((rank + 1).min(3));
         }
-        let after = score_all(&methodology, &raised, &eit, &passes);
+        let after = score_all(methodology, &raised, &eit, &passes);
         for (old, new) in all_scores(&before).iter().zip(all_scores(&after).iter()) {
             prop_assert!(new >= old, "a score fell from {old} to {new}");
         }
@@ -139,12 +141,12 @@ proptest! {
         rotation in any::<prop::sample::Index>(),
     ) {
         let methodology = methodology(2565);
-        let before = score_all(&methodology, &iit, &eit, &passes);
+        let before = score_all(methodology, &iit, &eit, &passes);
         let mut reordered = iit;
         let shift = rotation.index(reordered.len());
         reordered.rotate_left(shift);
         reordered.reverse();
-        let after = score_all(&methodology, &reordered, &eit, &passes);
+        let after = score_all(methodology, &reordered, &eit, &passes);
         prop_assert_eq!(all_scores(&before), all_scores(&after));
     }
 
@@ -156,10 +158,10 @@ proptest! {
         let methodology = methodology(2565);
         let iit = vec![vec![Some(3); widths(2565).0]];
         let eit = vec![vec![Some(3); widths(2565).1]];
-        let before = score_all(&methodology, &iit, &eit, &passes);
+        let before = score_all(methodology, &iit, &eit, &passes);
         let mut more = passes;
         more[which.index(43)] = true;
-        let after = score_all(&methodology, &iit, &eit, &more);
+        let after = score_all(methodology, &iit, &eit, &more);
         prop_assert!(after.total >= before.total);
     }
 }
@@ -171,7 +173,7 @@ fn the_best_answers_and_every_item_passed_give_100_in_every_year() {
         let (iit_width, eit_width) = widths(year);
         let best_iit = vec![vec![Some(3); iit_width]; 3];
         let best_eit = vec![vec![Some(3); eit_width]; 2];
-        let result = score_all(&methodology, &best_iit, &best_eit, &[true]);
+        let result = score_all(methodology, &best_iit, &best_eit, &[true]);
         for score in all_scores(&result) {
             assert_eq!(score, Exact::hundred(), "year {year}");
         }
@@ -183,7 +185,80 @@ fn the_best_answers_and_every_item_passed_give_100_in_every_year() {
 fn the_worst_answers_and_every_item_failed_give_0() {
     let methodology = methodology(2565);
     let (iit_width, eit_width) = widths(2565);
-    let result = score_all(&methodology, &[vec![Some(0); iit_width]], &[vec![Some(0); eit_width]], &[false]);
+    let result = score_all(methodology, &[vec![Some(0); iit_width]], &[vec![Some(0); eit_width]], &[false]);
     assert_eq!(result.total, Exact::zero());
     assert_eq!(result.level.decided(), Some("F"));
+}
+
+/// The label of instrument scores (two-decimal values, as agencies see them) in a year with gated labels.
+fn label_of(methodology: &Methodology, scores: [i64; 3]) -> (Exact, usize) {
+    let mut input = ScoreInput::default();
+    for (code, hundredths) in ["IIT", "EIT", "OIT"].into_iter().zip(scores) {
+        input.instruments.insert(code.into(), Exact::ratio(i128::from(hundredths), 100));
+    }
+    let result = scoring::score(methodology, &input).unwrap();
+    let code = result.level.decided().unwrap().to_string();
+    let rank = methodology.levels.iter().position(|level| level.code == code).unwrap();
+    (result.total, rank)
+}
+
+fn plain_pass_rank(methodology: &Methodology) -> usize {
+    methodology.levels.iter().position(|level| level.name_th == "ผ่าน").expect("a year with labels has ผ่าน")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// With weights 30/30/40, an (exact) total of at least 95.50 forces IIT and EIT to 85 and OIT to 88.75.
+    /// Rounded to two decimals the statement holds from 95.51: 95.50 itself can come from IIT 84.99 (exact
+    /// total 95.497), which is plain ผ่าน.
+    #[test]
+    fn a_total_of_at_least_95_50_is_never_plain_pass(scores in [8000i64..=10000, 8000i64..=10000, 8000i64..=10000]) {
+        for year in [2566, 2569] {
+            let methodology = methodology(year);
+            let (total, rank) = label_of(methodology, scores);
+            if total >= Exact::ratio(9550, 100) {
+                prop_assert_ne!(rank, plain_pass_rank(methodology), "{:?} in {}", scores, year);
+            }
+        }
+    }
+
+    /// A total of at least 98.50 forces every instrument to at least 95: always ผ่านดีเยี่ยม.
+    #[test]
+    fn a_total_of_at_least_98_50_is_always_excellent(scores in [9300i64..=10000, 9300i64..=10000, 9300i64..=10000]) {
+        let methodology = methodology(2566);
+        let (total, rank) = label_of(methodology, scores);
+        if total >= Exact::ratio(9850, 100) {
+            prop_assert_eq!(&methodology.levels[rank].name_th, "ผ่านดีเยี่ยม");
+        }
+    }
+
+    /// Raising any instrument never gives a worse label (levels are listed best first).
+    #[test]
+    fn raising_an_instrument_never_lowers_the_label(
+        scores in [0i64..=10000, 0i64..=10000, 0i64..=10000],
+        which in 0usize..3,
+        rise in 0i64..=2000,
+    ) {
+        for year in [2565, 2566, 2569] {
+            let methodology = methodology(year);
+            let (_, before) = label_of(methodology, scores);
+            let mut raised = scores;
+            raised[which] = (raised[which] + rise).min(10000);
+            let (_, after) = label_of(methodology, raised);
+            prop_assert!(after <= before, "{:?} -> {:?} in {}: rank {} -> {}", scores, raised, year, before, after);
+        }
+    }
+
+    /// The labels a bare total allows always include the label of any instrument scores that give that total.
+    #[test]
+    fn the_possible_labels_of_a_total_include_the_actual_label(scores in [7000i64..=10000, 7000i64..=10000, 7000i64..=10000]) {
+        for year in [2566, 2569] {
+            let methodology = methodology(year);
+            let (total, rank) = label_of(methodology, scores);
+            let possible = scoring::possible_levels(methodology, &total.round_hundredths().to_exact());
+            let scoring::LevelOutcome::Possible { codes, .. } = possible else { panic!("a total alone decides nothing") };
+            prop_assert!(codes.contains(&methodology.levels[rank].code), "{:?}: {:?} lacks {}", scores, codes, methodology.levels[rank].code);
+        }
+    }
 }

@@ -191,6 +191,102 @@ fn misspelt_section_is_refused() {
     check("error-unknown-field");
 }
 
+#[test]
+fn label_2568_total_94_64_is_only_pass_because_eit_is_below_85() {
+    check("label-2568-94.64-eit-below-85");
+}
+
+#[test]
+fn label_2567_total_92_43_is_pass_good_with_every_instrument_at_85() {
+    check("label-2567-92.43-every-instrument-85");
+}
+
+#[test]
+fn label_2566_total_86_78_is_pass_with_oit_below_85() {
+    check("label-2566-86.78-oit-below-85");
+}
+
+#[test]
+fn label_2567_total_91_15_is_pass_with_eit_below_85() {
+    check("label-2567-91.15-eit-below-85");
+}
+
+#[test]
+fn total_alone_95_81_in_2566_allows_pass_good_or_excellent_never_pass() {
+    check("label-2566-total-only-95.81");
+}
+
+#[test]
+fn total_alone_99_00_allows_only_excellent() {
+    check("label-2569-total-only-99.00");
+}
+
+#[test]
+fn total_alone_80_00_is_needs_improvement() {
+    check("label-2569-total-only-80.00");
+}
+
+#[test]
+fn a_total_that_contradicts_the_instruments_is_refused() {
+    check("error-total-contradicts-instruments");
+}
+
+#[test]
+fn an_unknown_variant_is_refused() {
+    check("error-unknown-variant");
+}
+
+#[test]
+fn instruments_and_indicators_together_are_refused() {
+    check("error-instruments-and-indicators");
+}
+
+/// The published labels, asserted directly (the year's word, as `ita score --format json` prints it).
+#[test]
+fn published_labels_are_reproduced() {
+    let catalog = Catalog::builtin().unwrap();
+    let cases = [
+        ("label-2568-94.64-eit-below-85", "94.64", Some("ผ่าน"), vec![]),
+        ("label-2567-92.43-every-instrument-85", "92.43", Some("ผ่านดี"), vec![]),
+        ("label-2566-86.78-oit-below-85", "86.78", Some("ผ่าน"), vec![]),
+        ("label-2567-91.15-eit-below-85", "91.15", Some("ผ่าน"), vec![]),
+        ("label-2566-total-only-95.81", "95.81", None, vec!["ผ่านดีเยี่ยม", "ผ่านดี"]),
+        ("label-2569-total-only-99.00", "99.00", None, vec!["ผ่านดีเยี่ยม"]),
+        ("label-2569-total-only-80.00", "80.00", None, vec!["ต้องปรับปรุง"]),
+    ];
+    for (name, total, label, possible) in cases {
+        let text = std::fs::read_to_string(data_dir().join(format!("{name}.toml"))).unwrap();
+        let no_files = |_: &str| Err("no files".to_string());
+        let document = ScoreDocument::parse(name, &text, &catalog, &no_files).unwrap();
+        let (methodology, result) = document.score(&catalog).unwrap();
+        let view = scoring::ResultView::new(methodology, &result, &document.agency);
+        assert_eq!(result.total_rounded().to_string(), total, "{name}");
+        assert_eq!(view.level.as_deref(), label, "{name}");
+        let possible_view: Vec<String> = view.possible_levels.clone().unwrap_or_default();
+        assert_eq!(possible_view, possible, "{name}");
+    }
+}
+
+/// "EIT 84.20: 0.80 more points of EIT would make this ผ่านดี".
+#[test]
+fn what_it_takes_names_the_gate_to_clear() {
+    let catalog = Catalog::builtin().unwrap();
+    let methodology = catalog.get(&"2568".parse().unwrap()).unwrap();
+    let mut input = scoring::ScoreInput::default();
+    for (code, score) in [("IIT", "98.00"), ("EIT", "84.20"), ("OIT", "99.95")] {
+        input.instruments.insert(code.into(), Exact::parse(score).unwrap());
+    }
+    let result = scoring::score(methodology, &input).unwrap();
+    let steps = scoring::next_level_steps(methodology, &result.total, &result.instruments);
+    let good = steps.iter().find(|step| step.level_code == "good").expect("a step to ผ่านดี");
+    assert_eq!(good.gates_to_clear.len(), 1);
+    assert_eq!(good.gates_to_clear[0].instrument, "EIT");
+    assert_eq!((&good.gates_to_clear[0].gate - &good.gates_to_clear[0].score).to_string(), "0.80");
+    assert!(good.total_gap.is_zero(), "raising EIT to 85 lifts the total past 85 already");
+    let excellent = steps.iter().find(|step| step.level_code == "excellent").expect("a step to ผ่านดีเยี่ยม");
+    assert_eq!(excellent.gates_to_clear.len(), 1, "EIT below 95; IIT 98 and OIT 99.95 clear it");
+}
+
 /// The published totals and weighted OIT scores must come out exactly, whatever the snapshots say.
 #[test]
 fn published_values_are_reproduced_exactly() {

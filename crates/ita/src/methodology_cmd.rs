@@ -131,20 +131,31 @@ pub fn diff(catalog: &Catalog, old: &str, new: &str) -> anyhow::Result<()> {
         diff.carried_over.len(),
         diff.changes.len()
     );
+    let mut previous_key: Option<&str> = None;
     for change in &diff.changes {
         let line = match change {
             ItemChange::Added { code, key, name_th } => {
-                format!("+ เพิ่ม/added      {code:<4} {name_th} [{key}]")
+                format!("+ เพิ่ม/added          {code:<4} {name_th} [{key}]")
             }
             ItemChange::Removed { code, key, name_th } => {
-                format!("- ตัดออก/removed   {code:<4} {name_th} [{key}]")
+                format!("- ตัดออก/removed       {code:<4} {name_th} [{key}]")
             }
             ItemChange::Renumbered { key, old_code, new_code, name_th } => {
                 format!("~ เปลี่ยนเลข/renumbered {old_code} → {new_code} {name_th} [{key}]")
             }
-            ItemChange::Renamed { key, code, old_name_th, new_name_th } => {
-                format!("~ เปลี่ยนชื่อ/renamed {code}: {old_name_th} → {new_name_th} [{key}]")
+            // A rename of the item just renumbered is shown under it, not as a second entry.
+            ItemChange::Renamed { key, old_name_th, .. } if previous_key == Some(key.as_str()) => {
+                format!("    ชื่อเดิม/formerly: {old_name_th}")
             }
+            ItemChange::Renamed { key, code, old_name_th, new_name_th } => {
+                format!(
+                    "~ เปลี่ยนชื่อ/renamed    {code:<4} {new_name_th} [{key}]\n    ชื่อเดิม/formerly: {old_name_th}"
+                )
+            }
+        };
+        previous_key = match change {
+            ItemChange::Renumbered { key, .. } => Some(key.as_str()),
+            _ => None,
         };
         println!("{line}");
     }

@@ -61,8 +61,12 @@ pub fn render_table(methodology: &Methodology, view: &ResultView, lang: Lang) ->
         (_, _, Some(possible)) => possible.join(if th { " หรือ " } else { " or " }),
         _ => String::new(),
     };
-    let (total_label, level_label) =
-        if th { ("คะแนนรวม", "ระดับ") } else { ("Total", "Level") };
+    let (total_label, level_label) = match (th, methodology.has_gated_levels()) {
+        (true, false) => ("คะแนนรวม", "ระดับ"),
+        (true, true) => ("คะแนนรวม", "ผลการประเมิน"),
+        (false, false) => ("Total", "Level"),
+        (false, true) => ("Total", "Result"),
+    };
     let level_label = if view.possible_levels.is_some() {
         if th { "ผลที่เป็นไปได้" } else { "Possible levels" }
     } else {

@@ -159,3 +159,68 @@ fn a_methodology_folder_adds_a_variant_without_a_new_build() {
     assert_eq!(json["total"], serde_json::json!(70.83));
     assert_eq!(json["level"], "ไม่ผ่าน");
 }
+
+#[test]
+fn methodology_list_shows_2562_to_2570_with_labels_from_2566() {
+    let text = stdout(&ita(&["methodology", "list"]));
+    for year in 2562..=2570 {
+        assert!(text.lines().any(|line| line.starts_with(&year.to_string())), "{year} missing: {text}");
+    }
+    let line_2569 = text.lines().find(|line| line.starts_with("2569")).unwrap();
+    assert!(line_2569.contains("ผ่านดีเยี่ยม") && line_2569.contains(" 26 "), "{line_2569}");
+}
+
+#[test]
+fn the_2569_example_prints_its_label_with_the_reason_and_what_it_takes() {
+    let output = ita(&["score", "examples/agency-2569.toml"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("ผลการประเมิน ผ่านดี"), "{text}");
+    assert!(text.contains("ทุกแบบวัดผ่านเกณฑ์ (IIT ≥ 85.00, EIT ≥ 85.00, OIT ≥ 85.00)"), "{text}");
+    assert!(text.contains("ผ่านดีเยี่ยม: ยก IIT จาก 94.30 ให้ถึง 95.00"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&ita(&["score", "examples/agency-2569.toml", "--format", "json"])))
+            .unwrap();
+    assert_eq!(json["level"], "ผ่านดี");
+    assert_eq!(json["total"], serde_json::json!(90.75));
+}
+
+#[test]
+fn a_total_alone_prints_the_possible_labels() {
+    let output = ita(&["score", "examples/total-only-2566.toml", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["level"], serde_json::Value::Null);
+    assert_eq!(json["possible_levels"], serde_json::json!(["ผ่านดีเยี่ยม", "ผ่านดี"]));
+    let table = stdout(&ita(&["score", "examples/total-only-2566.toml"]));
+    assert!(table.contains("ผลที่เป็นไปได้ ผ่านดีเยี่ยม หรือ ผ่านดี"), "{table}");
+    assert!(table.contains("ไม่อาจเป็น ผ่าน ได้"), "{table}");
+}
+
+#[test]
+fn diff_2568_2569_does_not_match_items_by_number() {
+    let text = stdout(&ita(&["methodology", "diff", "2568", "2569"]));
+    // O11 was service statistics in 2568 and is the monthly procurement summary in 2569: two items, not one.
+    assert!(
+        text.lines().any(|line| line.starts_with("- ")
+            && line.contains("O11")
+            && line.contains("[service-statistics]")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|line| line.starts_with("+ ")
+            && line.contains("O11")
+            && line.contains("[procurement-monthly-summary]")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|line| line.contains("O13 → O12") && line.contains("[procurement-annual-report]")),
+        "{text}"
+    );
+}
+
+#[test]
+fn show_2570_says_it_is_assumed() {
+    let text = stdout(&ita(&["methodology", "show", "2570"]));
+    assert!(text.contains("(file): the whole year file"), "{text}");
+}

@@ -1,6 +1,6 @@
 //! What changed in the OIT checklist from one year to another, matching items by their stable key.
 
-use super::Methodology;
+use super::{Methodology, OitItem};
 
 /// One item's change between two years.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,12 @@ pub struct MethodologyDiff {
     pub changes: Vec<ItemChange>,
     /// Keys present in both years: last year's evidence may be offered again for these items only.
     pub carried_over: Vec<String>,
+}
+
+/// Last year's item that a new item continues (same stable key), if any: only then may its evidence be offered
+/// again.
+pub fn previous_item<'a>(old: &'a Methodology, new_item: &OitItem) -> Option<&'a OitItem> {
+    old.oit_items.iter().find(|item| item.key == new_item.key)
 }
 
 impl MethodologyDiff {

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::Deserialize;
 
 pub use catalog::{Catalog, MethodologyId};
-pub use diff::{ItemChange, MethodologyDiff};
+pub use diff::{ItemChange, MethodologyDiff, previous_item};
 
 use crate::error::{Error, ErrorKind, Result, line_of};
 use crate::exact::Exact;

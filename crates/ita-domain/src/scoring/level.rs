@@ -56,8 +56,16 @@ fn range_text(level: &Level) -> String {
     }
 }
 
-fn gates_text(level: &Level) -> String {
-    level.gates.iter().map(|(code, threshold)| format!("{code} ≥ {threshold}")).collect::<Vec<_>>().join(", ")
+/// The gates of a level in the year's instrument order: `IIT ≥ 85.00, EIT ≥ 85.00, OIT ≥ 85.00`.
+fn gates_text(methodology: &Methodology, level: &Level) -> String {
+    methodology
+        .instruments
+        .iter()
+        .filter_map(|instrument| {
+            level.gates.get(&instrument.code).map(|gate| format!("{} ≥ {gate}", instrument.code))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An instrument below a level's gate.
@@ -95,23 +103,33 @@ pub fn level_for(methodology: &Methodology, total: &Exact, instruments: &[Instru
             continue;
         }
         let total_text = total.round_hundredths();
-        let mut reason_th = if level.gates.is_empty() {
+        // Letter levels (2562-2565) are "อยู่ในระดับ B"; labels (2566 on) are "ได้ผลการประเมิน ผ่าน".
+        let labels = methodology.has_gated_levels();
+        let mut reason_th = if level.gates.is_empty() && labels {
+            format!("คะแนนรวม {total_text} อยู่ในช่วง {} จึงได้ผลการประเมิน {}", range_text(level), level.name_th)
+        } else if level.gates.is_empty() {
             format!("คะแนนรวม {total_text} อยู่ในช่วง {} จึงอยู่ในระดับ {}", range_text(level), level.name_th)
         } else {
             format!(
                 "คะแนนรวม {total_text} อยู่ในช่วง {} และทุกแบบวัดผ่านเกณฑ์ ({}) จึงได้ผล {}",
                 range_text(level),
-                gates_text(level),
+                gates_text(methodology, level),
                 level.name_th
             )
         };
-        let mut reason_en = if level.gates.is_empty() {
+        let mut reason_en = if level.gates.is_empty() && labels {
+            format!(
+                "the total {total_text} lies in {}, so the result is {}",
+                range_text(level),
+                level.name_en
+            )
+        } else if level.gates.is_empty() {
             format!("the total {total_text} lies in {}, which is level {}", range_text(level), level.name_en)
         } else {
             format!(
                 "the total {total_text} lies in {} and every instrument clears its gate ({}), so the label is {}",
                 range_text(level),
-                gates_text(level),
+                gates_text(methodology, level),
                 level.name_en
             )
         };
@@ -194,8 +212,10 @@ pub fn possible_levels(methodology: &Methodology, total: &Exact) -> LevelOutcome
         );
     }
     for level in excluded {
-        reason_th
-            .push_str(&format!("; เป็น {} ไม่ได้ เพราะคะแนนรวมระดับนี้บังคับให้ทุกแบบวัดผ่านเกณฑ์ที่สูงกว่า", level.name_th));
+        reason_th.push_str(&format!(
+            " โดยไม่อาจเป็น {} ได้ เพราะคะแนนรวมระดับนี้บังคับให้ทุกแบบวัดผ่านเกณฑ์ของผลที่สูงกว่า",
+            level.name_th
+        ));
         reason_en.push_str(&format!(
             "; it cannot be {}: a total this high forces every instrument past a higher label's gates",
             level.name_en
