@@ -3,12 +3,13 @@
 //! handed in through a loader, so this module does no IO.
 //!
 //! ```toml
-//! methodology = 2565            # or "2569-vec" for a variant
+//! methodology = 2565            # or "2569-vec" for a variant; the newest year when left out
 //! [agency]
 //! name = "องค์การบริหารส่วนตำบลเขาทอง"
 //! province = "กระบี่"
 //! [indicators]                  # published indicator scores, keys 1..10
 //! 1 = 100.00
+//! [items]                       # or published survey item scores: I1 = 95.50
 //! [instruments]                 # or instrument scores: IIT, EIT, OIT
 //! total = 95.81                 # or a total alone
 //! [responses.IIT]               # or raw responses: a CSV beside this file, or inline records
@@ -58,13 +59,17 @@ pub struct ScoreDocument {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDocument {
-    methodology: toml::Value,
+    /// The year; the newest NACC year when left out.
+    #[serde(default)]
+    methodology: Option<toml::Value>,
     #[serde(default)]
     variant: Option<String>,
     #[serde(default)]
     agency: AgencyInfo,
     #[serde(default)]
     indicators: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    items: BTreeMap<String, toml::Value>,
     #[serde(default)]
     instruments: BTreeMap<String, toml::Value>,
     #[serde(default)]
@@ -138,18 +143,28 @@ impl ScoreDocument {
             problem
         })?;
         let mut id: MethodologyId = match &raw.methodology {
-            toml::Value::Integer(year) => u16::try_from(*year).map(MethodologyId::nacc).map_err(|_| {
+            None => catalog.newest().map(Methodology::id).ok_or_else(|| {
                 input_error(
                     file,
                     "methodology",
-                    format!("ปีของวิธีการประเมินไม่ถูกต้อง: {year}"),
-                    format!("not a methodology year: {year}"),
+                    "ไม่มีวิธีการประเมินให้ใช้".into(),
+                    "no methodology year is known".into(),
                 )
             })?,
-            toml::Value::String(text) => {
+            Some(toml::Value::Integer(year)) => {
+                u16::try_from(*year).map(MethodologyId::nacc).map_err(|_| {
+                    input_error(
+                        file,
+                        "methodology",
+                        format!("ปีของวิธีการประเมินไม่ถูกต้อง: {year}"),
+                        format!("not a methodology year: {year}"),
+                    )
+                })?
+            }
+            Some(toml::Value::String(text)) => {
                 text.parse().map_err(|error: Error| Error { file: file.to_string(), ..error })?
             }
-            other => {
+            Some(other) => {
                 return Err(input_error(
                     file,
                     "methodology",
@@ -176,6 +191,33 @@ impl ScoreDocument {
                 ));
             };
             input.indicators.insert(indicator, number(file, &field, value)?);
+        }
+        for (code, value) in &raw.items {
+            let field = format!("items.{code}");
+            if !methodology.items.iter().any(|item| item.code == *code) {
+                return Err(input_error(
+                    file,
+                    &field,
+                    format!(
+                        "ปี {} ไม่มีข้อคำถาม {code} (ระบุคะแนนรายข้อได้เฉพาะข้อของแบบวัด IIT และ EIT)",
+                        methodology.id()
+                    ),
+                    format!(
+                        "year {} has no survey item {code} (item scores are for IIT and EIT items)",
+                        methodology.id()
+                    ),
+                ));
+            }
+            let score = number(file, &field, value)?;
+            if score.is_negative() || score > Exact::hundred() {
+                return Err(input_error(
+                    file,
+                    &field,
+                    format!("คะแนนข้อ {code} ต้องอยู่ระหว่าง 0 ถึง 100 (ได้ {})", score.to_f64()),
+                    format!("item {code} must be between 0 and 100 (got {})", score.to_f64()),
+                ));
+            }
+            input.item_scores.insert(code.clone(), score);
         }
         for (code, value) in &raw.instruments {
             let field = format!("instruments.{code}");

@@ -152,6 +152,11 @@ fn raw_responses_mixed_with_published_scores_and_verdicts() {
 }
 
 #[test]
+fn published_item_scores_make_the_indicators() {
+    check("item-scores-2569");
+}
+
+#[test]
 fn indicator_out_of_range_is_refused() {
     check("error-indicator-out-of-range");
 }
@@ -299,6 +304,7 @@ fn published_values_are_reproduced_exactly() {
         ("oit-97.50-87.50-2564", "", "", Some(("97.50", "87.50", Some("37.00")))),
         ("oit-92.50-93.75-2564", "", "", Some(("92.50", "93.75", Some("37.25")))),
         ("raw-mixed-2565", "81.00", "B", None),
+        ("item-scores-2569", "89.10", "good", None),
     ];
     for (name, total, level, oit) in cases {
         let path = data_dir().join(format!("{name}.toml"));

@@ -92,11 +92,13 @@ pub fn explain(methodology: &Methodology, result: &ScoreResult) -> Explanation {
             let source_th = match indicator.source {
                 ScoreSource::Given => "",
                 ScoreSource::Responses => " (คำนวณจากคำตอบ)",
+                ScoreSource::ItemScores => " (คำนวณจากคะแนนรายข้อ)",
                 ScoreSource::Verdicts => " (คำนวณจากผลการพิจารณา)",
             };
             let source_en = match indicator.source {
                 ScoreSource::Given => "",
                 ScoreSource::Responses => " (from responses)",
+                ScoreSource::ItemScores => " (from item scores)",
                 ScoreSource::Verdicts => " (from verdicts)",
             };
             ExplanationLine {
@@ -130,14 +132,23 @@ pub fn explain(methodology: &Methodology, result: &ScoreResult) -> Explanation {
             let text = methodology.items.iter().find(|candidate| candidate.code == item.code);
             let short_th = text.map(|item| first_words(&item.text_th)).unwrap_or_default();
             let short_en = text.map(|item| first_words(&item.text_en)).unwrap_or_default();
+            // Published item scores come without a respondent count.
+            let (from_th, from_en) = if item.respondents > 0 {
+                (
+                    format!(" จากผู้ตอบ {} คน", item.respondents),
+                    format!(" from {} respondents", item.respondents),
+                )
+            } else {
+                (String::new(), String::new())
+            };
             items.push(ExplanationLine {
                 th: format!(
-                    "ข้อ {} ({short_th}) ได้ {score} จากผู้ตอบ {} คน ทำให้คะแนนรวมลดลง {lost} คะแนน",
-                    item.code, item.respondents
+                    "ข้อ {} ({short_th}) ได้ {score}{from_th} ทำให้คะแนนรวมลดลง {lost} คะแนน",
+                    item.code
                 ),
                 en: format!(
-                    "{} ({short_en}) scored {score} from {} respondents and cost {lost} points of the total",
-                    item.code, item.respondents
+                    "{} ({short_en}) scored {score}{from_en} and cost {lost} points of the total",
+                    item.code
                 ),
                 points_lost: lost,
             });

@@ -28,6 +28,8 @@ pub struct ScoreInput {
     pub indicators: BTreeMap<u8, Exact>,
     /// Raw survey responses, keyed by instrument code (IIT, EIT).
     pub responses: BTreeMap<String, ResponseSet>,
+    /// Published survey item scores (I1 = 95.50), when the agency has these rather than responses.
+    pub item_scores: BTreeMap<String, Exact>,
     /// OIT verdicts.
     pub verdicts: Option<VerdictSet>,
     /// Instrument scores, when only these are known.
@@ -43,6 +45,8 @@ pub enum ScoreSource {
     Given,
     /// Computed from survey responses.
     Responses,
+    /// Computed from published item scores.
+    ItemScores,
     /// Computed from OIT verdicts.
     Verdicts,
 }
@@ -178,15 +182,40 @@ pub fn score(methodology: &Methodology, input: &ScoreInput) -> Result<ScoreResul
         ));
     }
     let mut notices = Vec::new();
-    let aggregates: BTreeMap<&str, SurveyAggregate> =
-        input.responses.iter().map(|(code, set)| (code.as_str(), set.aggregate())).collect();
+    let mut aggregates: BTreeMap<&str, (SurveyAggregate, ScoreSource)> = input
+        .responses
+        .iter()
+        .map(|(code, set)| (code.as_str(), (set.aggregate(), ScoreSource::Responses)))
+        .collect();
+    for instrument in &methodology.instruments {
+        let given: BTreeMap<String, Exact> = input
+            .item_scores
+            .iter()
+            .filter(|(code, _)| {
+                methodology.items.iter().any(|item| item.code == **code && item.instrument == instrument.code)
+            })
+            .map(|(code, score)| (code.clone(), score.clone()))
+            .collect();
+        if given.is_empty() {
+            continue;
+        }
+        if aggregates.contains_key(instrument.code.as_str()) {
+            return Err(input_error(
+                "items",
+                format!("แบบวัด {} มีทั้งคะแนนรายข้อและคำตอบรายบุคคล ให้เลือกอย่างใดอย่างหนึ่ง", instrument.code),
+                format!("{} is given both as item scores and as responses: give one", instrument.code),
+            ));
+        }
+        let aggregate = SurveyAggregate::from_item_scores(methodology, &instrument.code, &given);
+        aggregates.insert(instrument.code.as_str(), (aggregate, ScoreSource::ItemScores));
+    }
     let mut indicators = Vec::new();
     for indicator in &methodology.indicators {
         let instrument = methodology.instrument(&indicator.instrument).expect("validated");
         let weight_in_total = methodology.indicator_weight(indicator.number);
         let given = input.indicators.get(&indicator.number);
         let computed = match instrument.kind {
-            InstrumentKind::Survey => aggregates.get(instrument.code.as_str()).map(|aggregate| {
+            InstrumentKind::Survey => aggregates.get(instrument.code.as_str()).map(|(aggregate, source)| {
                 let (score, shares) = aggregate.indicator_score(methodology, indicator.number);
                 let items = methodology
                     .items_of(indicator.number)
@@ -203,7 +232,7 @@ pub fn score(methodology: &Methodology, input: &ScoreInput) -> Result<ScoreResul
                         }
                     })
                     .collect::<Vec<_>>();
-                (score, items, Vec::new(), ScoreSource::Responses)
+                (score, items, Vec::new(), *source)
             }),
             InstrumentKind::Checklist => input.verdicts.as_ref().map(|verdicts| {
                 let subs = oit::score_indicator(methodology, indicator.number, verdicts);

@@ -299,6 +299,36 @@ pub struct SubQuestionAggregate {
 }
 
 impl SurveyAggregate {
+    /// Published item scores (what ITAS shows per item) as an aggregate: each sub-question carries its item's
+    /// score, which gives the same indicator under either aggregation rule.
+    pub fn from_item_scores(
+        methodology: &Methodology,
+        instrument: &str,
+        scores: &BTreeMap<String, Exact>,
+    ) -> SurveyAggregate {
+        let mut items = Vec::new();
+        let mut sub_questions = Vec::new();
+        for item in methodology.items.iter().filter(|item| item.instrument == instrument) {
+            let score = scores.get(&item.code).cloned();
+            for sub_question in &item.sub_questions {
+                sub_questions.push(SubQuestionAggregate {
+                    code: sub_question.code.clone(),
+                    item: item.code.clone(),
+                    score: score.clone(),
+                    respondents: 0,
+                });
+            }
+            items.push(ItemAggregate {
+                code: item.code.clone(),
+                score,
+                respondents: 0,
+                partial_respondents: 0,
+                silent_respondents: 0,
+            });
+        }
+        SurveyAggregate { respondents: 0, items, sub_questions }
+    }
+
     /// An indicator's score from its items (or sub-questions), with each item's share of the indicator.
     pub fn indicator_score(
         &self,

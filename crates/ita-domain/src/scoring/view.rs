@@ -232,6 +232,7 @@ impl ResultView {
                         source: match indicator.source {
                             ScoreSource::Given => "given",
                             ScoreSource::Responses => "responses",
+                            ScoreSource::ItemScores => "item_scores",
                             ScoreSource::Verdicts => "verdicts",
                         },
                         weight_percent: two(&(&indicator.weight_in_total * &Exact::hundred())),
