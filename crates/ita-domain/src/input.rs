@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result, line_of};
 use crate::exact::Exact;
 use crate::methodology::{Catalog, Methodology, MethodologyId};
+use crate::report::MeasureInput;
 use crate::scoring::{ResponseSet, ScoreInput, Verdict, VerdictSet};
 
 /// Details of the agency, as far as the input gives them.
@@ -54,6 +55,7 @@ pub struct ScoreDocument {
     pub methodology: MethodologyId,
     pub agency: AgencyInfo,
     pub input: ScoreInput,
+    pub report: ReportOptions,
 }
 
 #[derive(Deserialize)]
@@ -78,11 +80,52 @@ struct RawDocument {
     responses: BTreeMap<String, RawResponses>,
     #[serde(default)]
     verdicts: Option<RawVerdicts>,
-    /// Measures and other report-only sections are read by the report, not by scoring.
-    #[serde(default, rename = "measures")]
-    _measures: Option<toml::Value>,
-    #[serde(default, rename = "fiscal_year")]
-    _fiscal_year: Option<toml::Value>,
+    /// The report's options and the agency's own measures; scoring ignores them.
+    #[serde(default)]
+    report: RawReport,
+    #[serde(default)]
+    measures: Vec<RawMeasure>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    /// The fiscal year in which the measures are carried out.
+    #[serde(default)]
+    fiscal_year: Option<u16>,
+    #[serde(default)]
+    propose_measures: Option<bool>,
+    #[serde(default)]
+    signer_name: Option<String>,
+    #[serde(default)]
+    signer_position: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeasure {
+    #[serde(default)]
+    measure: String,
+    #[serde(default)]
+    how: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    follow_up: String,
+    #[serde(default)]
+    answers: Option<toml::Value>,
+}
+
+/// What the input says about the report: its year, signer and the agency's own measures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportOptions {
+    pub measures_year: Option<u16>,
+    /// Add the library's proposals after the agency's own measures (default: yes).
+    pub propose_measures: bool,
+    pub signer: Option<(String, String)>,
+    pub measures: Vec<MeasureInput>,
 }
 
 #[derive(Deserialize)]
@@ -294,7 +337,8 @@ impl ScoreDocument {
             }
             input.verdicts = Some(set);
         }
-        Ok(ScoreDocument { source: file.to_string(), methodology: id, agency: raw.agency, input })
+        let report = report_options(file, &raw.report, &raw.measures)?;
+        Ok(ScoreDocument { source: file.to_string(), methodology: id, agency: raw.agency, input, report })
     }
 }
 
@@ -306,6 +350,66 @@ impl ScoreDocument {
         let result = crate::scoring::score(methodology, &self.input).map_err(with_file)?;
         Ok((methodology, result))
     }
+}
+
+fn report_options(file: &str, raw: &RawReport, measures: &[RawMeasure]) -> Result<ReportOptions> {
+    let mut parsed = Vec::new();
+    for (index, measure) in measures.iter().enumerate() {
+        let field = |name: &str| format!("measures[{index}].{name}");
+        for (name, value, th) in [
+            ("measure", &measure.measure, "มาตรการ/แนวทาง"),
+            ("owner", &measure.owner, "ผู้รับผิดชอบ"),
+            ("period", &measure.period, "ระยะเวลาดำเนินการ"),
+        ] {
+            if value.trim().is_empty() {
+                return Err(input_error(
+                    file,
+                    field(name),
+                    format!("มาตรการลำดับที่ {} ยังไม่ได้ระบุ{th}", index + 1),
+                    format!("measure {} has no {name}", index + 1),
+                ));
+            }
+        }
+        let answers = match &measure.answers {
+            None => None,
+            Some(toml::Value::String(text)) => Some(text.clone()),
+            Some(toml::Value::Integer(number)) => Some(number.to_string()),
+            Some(other) => {
+                return Err(input_error(
+                    file,
+                    field("answers"),
+                    format!("answers ต้องเป็นเลขตัวชี้วัดหรือรหัสข้อ (ได้ {other})"),
+                    format!("answers must be an indicator number or an item code (got {other})"),
+                ));
+            }
+        };
+        parsed.push(MeasureInput {
+            measure: measure.measure.trim().to_string(),
+            how: measure.how.trim().to_string(),
+            owner: measure.owner.trim().to_string(),
+            period: measure.period.trim().to_string(),
+            follow_up: measure.follow_up.trim().to_string(),
+            answers,
+        });
+    }
+    let signer = match (&raw.signer_name, &raw.signer_position) {
+        (Some(name), Some(position)) => Some((name.clone(), position.clone())),
+        (None, None) => None,
+        _ => {
+            return Err(input_error(
+                file,
+                "report.signer_name",
+                "ต้องระบุทั้งชื่อและตำแหน่งของผู้ลงนาม".into(),
+                "give both the signer's name and position".into(),
+            ));
+        }
+    };
+    Ok(ReportOptions {
+        measures_year: raw.fiscal_year,
+        propose_measures: raw.propose_measures.unwrap_or(true),
+        signer,
+        measures: parsed,
+    })
 }
 
 fn parse_verdict_value(file: &str, field: &str, value: &toml::Value) -> Result<Verdict> {

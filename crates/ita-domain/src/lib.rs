@@ -10,7 +10,9 @@ pub mod exact;
 pub mod input;
 pub mod lang;
 pub mod methodology;
+pub mod report;
 pub mod scoring;
+pub mod thai;
 
 pub use error::{Error, ErrorKind, Result};
 pub use exact::{Exact, Hundredths};

@@ -1,6 +1,7 @@
 //! `ita`: the thin command line of open-ita. Each subcommand parses its arguments and calls into the crates.
 
 mod methodology_cmd;
+mod report_cmd;
 mod score_cmd;
 mod table;
 
@@ -36,6 +37,34 @@ enum Command {
         /// Language of the table: th (default) or en.
         #[arg(long, default_value = "th")]
         lang: Lang,
+    },
+    /// Write the analysis report and measures plan (DOCX, PDF, HTML or Markdown) from the same input as `score`.
+    Report {
+        /// The input file (as for `ita score`, plus optional [report] options and [[measures]]).
+        #[arg(required_unless_present = "batch")]
+        file: Option<PathBuf>,
+        /// Many agencies at once: a CSV or XLSX with one agency per row; `-o` is then a folder.
+        #[arg(long, conflicts_with = "file")]
+        batch: Option<PathBuf>,
+        #[arg(long, value_parser = report_cmd::parse_format)]
+        format: ita_report::Format,
+        /// Write numbers with Thai digits (๐-๙).
+        #[arg(long)]
+        thai_digits: bool,
+        #[arg(long, default_value = "th")]
+        lang: Lang,
+        /// Last year's input, to show the change.
+        #[arg(long)]
+        previous: Option<PathBuf>,
+        /// The output file (or folder, with --batch).
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        /// A folder of fonts (e.g. TH Sarabun New) to prefer in the PDF over the built-in Sarabun.
+        #[arg(long)]
+        font_dir: Option<PathBuf>,
+        /// The report's date (YYYY-MM-DD); today by default.
+        #[arg(long, value_parser = report_cmd::parse_date)]
+        date: Option<ita_domain::thai::CalendarDate>,
     },
     /// List, show, check and compare methodology years.
     Methodology {
@@ -82,6 +111,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let catalog = load_catalog(cli.methodology_dir.as_deref())?;
     match cli.command {
         Command::Score { file, format, lang } => score_cmd::run(&catalog, &file, format, lang),
+        Command::Report { file, batch, format, thai_digits, lang, previous, output, font_dir, date } => {
+            let library = ita_domain::report::Library::builtin()?;
+            let fonts = ita_report::FontSet::load(font_dir.as_deref())?;
+            let renderer = report_cmd::Renderer {
+                catalog: &catalog,
+                library: &library,
+                fonts: &fonts,
+                options: ita_report::RenderOptions { lang, thai_digits },
+                format,
+                date: date.unwrap_or_else(report_cmd::today),
+            };
+            match (file, batch) {
+                (Some(file), _) => report_cmd::run_single(&renderer, &file, previous.as_deref(), &output),
+                (None, Some(batch)) => report_cmd::run_batch(&renderer, &batch, &output),
+                (None, None) => unreachable!("clap requires a file or --batch"),
+            }
+        }
         Command::Methodology { command } => match command {
             MethodologyCommand::List => methodology_cmd::list(&catalog),
             MethodologyCommand::Show { year, lang } => methodology_cmd::show(&catalog, &year, lang),

@@ -1,0 +1,123 @@
+//! Report benchmark (run on demand, not in CI): `cargo bench -p ita-report --bench report`.
+//! Times building the model and rendering each format for the reference agency, then a batch of 1,000
+//! synthetic agencies as PDF on one thread and on every core. Figures go in BENCHMARKS.md.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ita_domain::Exact;
+use ita_domain::input::AgencyInfo;
+use ita_domain::methodology::{Catalog, MethodologyId};
+use ita_domain::report::{self, Library, ReportModel, ReportRequest};
+use ita_domain::scoring::{self, ScoreInput};
+use ita_domain::thai::CalendarDate;
+use ita_report::{FontSet, Format, RenderOptions};
+
+const REFERENCE: [&str; 10] =
+    ["100", "100", "100", "99.34", "97.77", "89.70", "88.91", "86.09", "85.29", "25.00"];
+
+fn model(catalog: &Catalog, library: &Library, scores: &[Exact; 10], name: &str) -> ReportModel {
+    let methodology = catalog.get(&MethodologyId::nacc(2565)).unwrap();
+    let mut input = ScoreInput::default();
+    for (index, score) in scores.iter().enumerate() {
+        input.indicators.insert(u8::try_from(index + 1).unwrap(), score.clone());
+    }
+    let result = scoring::score(methodology, &input).unwrap();
+    let agency =
+        AgencyInfo {
+            name: Some(name.to_string()), province: Some("กระบี่".into()), ..AgencyInfo::default()
+        };
+    report::build(&ReportRequest {
+        methodology,
+        result: &result,
+        previous: None,
+        agency: &agency,
+        measures_year: None,
+        measures: Vec::new(),
+        propose_measures: true,
+        date: Some(CalendarDate { year: 2026, month: 11, day: 25 }),
+        signer: None,
+        library,
+    })
+    .unwrap()
+}
+
+/// Runs `work` `runs` times after one warm-up; returns the mean and the fastest run.
+fn time(runs: u32, mut work: impl FnMut()) -> (Duration, Duration) {
+    work();
+    let mut fastest = Duration::MAX;
+    let started = Instant::now();
+    for _ in 0..runs {
+        let one = Instant::now();
+        work();
+        fastest = fastest.min(one.elapsed());
+    }
+    (started.elapsed() / runs, fastest)
+}
+
+fn synthetic_scores(index: usize) -> [Exact; 10] {
+    // A deterministic spread of results: every indicator between 40 and 100.
+    std::array::from_fn(|indicator| {
+        let hundredths = 4000 + ((index * 7919 + indicator * 104_729) % 6001);
+        Exact::ratio(i128::try_from(hundredths).unwrap(), 100)
+    })
+}
+
+fn main() {
+    let catalog = Catalog::builtin().unwrap();
+    let library = Library::builtin().unwrap();
+    let fonts = FontSet::load(None).unwrap();
+    let options = RenderOptions { lang: ita_domain::Lang::Th, thai_digits: true };
+    let reference: [Exact; 10] = REFERENCE.map(|score| Exact::parse(score).unwrap());
+    let reference_model = model(&catalog, &library, &reference, "องค์การบริหารส่วนตำบลเขาทอง");
+    println!("one agency (the reference report), mean / fastest:");
+    let (mean, fastest) = time(200, || {
+        let _ = model(&catalog, &library, &reference, "องค์การบริหารส่วนตำบลเขาทอง");
+    });
+    println!("  model     {:>8.2} ms / {:>8.2} ms", mean.as_secs_f64() * 1e3, fastest.as_secs_f64() * 1e3);
+    for (format, runs) in
+        [(Format::Markdown, 200), (Format::Html, 200), (Format::Docx, 100), (Format::Pdf, 50)]
+    {
+        let mut size = 0;
+        let (mean, fastest) = time(runs, || {
+            size = ita_report::render(&reference_model, format, options, &fonts).unwrap().len();
+        });
+        println!(
+            "  {:<9} {:>8.2} ms / {:>8.2} ms  ({} bytes)",
+            format.extension(),
+            mean.as_secs_f64() * 1e3,
+            fastest.as_secs_f64() * 1e3,
+            size
+        );
+    }
+    let count = 1000;
+    let out = std::env::temp_dir().join(format!("ita-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    for threads in [1, std::thread::available_parallelism().map_or(1, usize::from)] {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if index >= count {
+                            break;
+                        }
+                        let agency =
+                            model(&catalog, &library, &synthetic_scores(index), &format!("หน่วยงานที่ {index}"));
+                        let bytes = ita_report::render(&agency, Format::Pdf, options, &fonts).unwrap();
+                        std::fs::write(Path::new(&out).join(format!("{index}.pdf")), bytes).unwrap();
+                    }
+                });
+            }
+        });
+        let elapsed = started.elapsed();
+        println!(
+            "batch of {count} PDFs (model + render + write), {threads} thread(s): {:.2} s, {:.1} ms per report",
+            elapsed.as_secs_f64(),
+            elapsed.as_secs_f64() * 1e3 / count as f64
+        );
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+}

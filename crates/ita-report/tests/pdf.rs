@@ -1,0 +1,185 @@
+//! The PDF renderer, checked with real tools: the reference agency's report is typeset by typst and its text is
+//! extracted with poppler's `pdftotext` (Debian package `poppler-utils`; the tests fail when it is missing), so
+//! that numbers, digits, whole Thai words (no doubled clusters such as ซึ่ซึ่ง) and the page margins are what a
+//! reader copying from the PDF gets.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ita_domain::Lang;
+use ita_domain::input::ScoreDocument;
+use ita_domain::methodology::Catalog;
+use ita_domain::report::{self, Library, MeasureInput, ReportModel, ReportRequest};
+use ita_domain::thai::CalendarDate;
+use ita_report::{FontSet, Format, RenderOptions};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The model of the reference agency (examples/khaothong-2565.toml), with a fixed date and extra measures.
+fn reference_model(measures: Vec<MeasureInput>) -> ReportModel {
+    let input = "examples/khaothong-2565.toml";
+    let catalog = Catalog::builtin().unwrap();
+    let library = Library::builtin().unwrap();
+    let path = repo().join(input);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let folder = path.parent().unwrap().to_path_buf();
+    let load =
+        move |name: &str| std::fs::read_to_string(folder.join(name)).map_err(|error| error.to_string());
+    let document = ScoreDocument::parse(input, &text, &catalog, &load).unwrap();
+    let (methodology, result) = document.score(&catalog).unwrap();
+    let mut all_measures = document.report.measures.clone();
+    all_measures.extend(measures);
+    report::build(&ReportRequest {
+        methodology,
+        result: &result,
+        previous: None,
+        agency: &document.agency,
+        measures_year: document.report.measures_year,
+        measures: all_measures,
+        propose_measures: document.report.propose_measures,
+        date: Some(CalendarDate { year: 2026, month: 11, day: 25 }),
+        signer: document.report.signer.clone(),
+        library: &library,
+    })
+    .unwrap()
+}
+
+fn measure(measure: &str, how: &str) -> MeasureInput {
+    MeasureInput {
+        measure: measure.into(),
+        how: how.into(),
+        owner: "สำนักปลัด".into(),
+        period: "ตลอดปี".into(),
+        follow_up: "รายงานผลผ่านเว็บไซต์".into(),
+        answers: Some("10".into()),
+    }
+}
+
+fn pdf(model: &ReportModel, options: RenderOptions, fonts: &FontSet) -> Vec<u8> {
+    let bytes = ita_report::render(model, Format::Pdf, options, fonts).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    bytes
+}
+
+/// Runs a poppler tool on the PDF and returns what it prints.
+fn poppler(tool: &str, arguments: &[&str], pdf: &[u8], name: &str) -> String {
+    let file = std::env::temp_dir().join(format!("ita-report-test-{}-{name}.pdf", std::process::id()));
+    std::fs::write(&file, pdf).unwrap();
+    let output = Command::new(tool).args(arguments).arg(&file).arg("-").output();
+    let _ = std::fs::remove_file(&file);
+    let output = output.unwrap_or_else(|error| {
+        panic!("cannot run {tool} ({error}): install the Debian package poppler-utils (apt-get install poppler-utils)")
+    });
+    assert!(output.status.success(), "{tool} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn text_of(pdf: &[u8], name: &str) -> String {
+    poppler("pdftotext", &["-raw"], pdf, name)
+}
+
+fn without_spaces(text: &str) -> String {
+    text.chars().filter(|character| !character.is_whitespace()).collect()
+}
+
+const THAI: RenderOptions = RenderOptions { lang: Lang::Th, thai_digits: true };
+
+#[test]
+fn the_reference_report_has_its_title_agency_and_total_in_thai_digits() {
+    let model = reference_model(Vec::new());
+    let text = text_of(&pdf(&model, THAI, &FontSet::default()), "thai-digits");
+    let joined = without_spaces(&text);
+    for expected in [
+        "รายงานการวิเคราะห์ผลการประเมินคุณธรรมและความโปร่งใส",
+        "องค์การบริหารส่วนตำบลเขาทอง",
+        "๗๘.๓๕",
+        "ประเด็นที่ต้องแก้ไข/ปรับปรุง",
+        "ผู้บริหารสูงสุดของหน่วยงาน",
+    ] {
+        assert!(joined.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(!text.contains("78.35"), "Thai digits were asked for:\n{text}");
+
+    let arabic = text_of(
+        &pdf(&model, RenderOptions { lang: Lang::Th, thai_digits: false }, &FontSet::default()),
+        "arabic",
+    );
+    assert!(arabic.contains("78.35"), "{arabic}");
+    assert!(!arabic.contains("๗๘.๓๕"), "{arabic}");
+
+    let english = text_of(
+        &pdf(&model, RenderOptions { lang: Lang::En, thai_digits: false }, &FontSet::default()),
+        "english",
+    );
+    assert!(english.contains("Integrity and Transparency Assessment"), "{english}");
+    assert!(english.contains("78.35"), "{english}");
+}
+
+#[test]
+fn copied_thai_text_has_whole_words_and_no_doubled_clusters() {
+    let model = reference_model(vec![measure("เพิ่มช่องทางการเปิดเผยข้อมูล", "ซึ่งทั้งสองเรื่องต้องเพิ่มการเปิดเผยข้อมูล")]);
+    let text = text_of(&pdf(&model, THAI, &FontSet::default()), "copy");
+    for whole in ["ซึ่งทั้งสอง", "เพิ่ม", "ทั้ง", "ซึ่ง"] {
+        assert!(text.contains(whole), "missing {whole:?} in:\n{text}");
+    }
+    assert!(without_spaces(&text).contains("เพิ่มช่องทางการเปิดเผยข้อมูล"), "{text}");
+    for doubled in ["ซึ่ซึ่ง", "ทั้ทั้ง", "เพิ่พิ่ม", "ที่ที่", "ผู้ผู้"]
+    {
+        assert!(!text.contains(doubled), "doubled cluster {doubled:?} in:\n{text}");
+    }
+    // The measures header: every word whole, and the whole header in order once line breaks are taken out.
+    for word in ["มาตรการ", "แนวทาง", "วิธีการ", "ดำเนินการ", "ผู้รับผิดชอบ", "ระยะเวลา", "การติดตามผล"]
+    {
+        assert!(text.contains(word), "missing {word:?} in:\n{text}");
+    }
+    assert!(
+        without_spaces(&text).contains("มาตรการ/แนวทางวิธีการดำเนินการผู้รับผิดชอบระยะเวลาดำเนินการการติดตามผล"),
+        "the measures header:\n{text}"
+    );
+}
+
+#[test]
+fn user_text_is_never_typst_markup() {
+    let hostile = r#"#panic("boom") $x^n$ *ตัวหนา* ]) [ \ "quote" // comment <label> @ref"#;
+    let model = reference_model(vec![measure(hostile, "a & b < c")]);
+    let text = text_of(&pdf(&model, THAI, &FontSet::default()), "hostile");
+    let joined = without_spaces(&text);
+    assert!(joined.contains(&without_spaces(hostile)), "the text as written:\n{text}");
+    assert!(text.contains("a & b < c"), "{text}");
+}
+
+#[test]
+fn every_word_lies_within_the_page_margins() {
+    let model = reference_model(Vec::new());
+    let bytes = pdf(&model, THAI, &FontSet::default());
+    let boxes = poppler("pdftotext", &["-bbox"], &bytes, "bbox");
+    // A4 is 595.28 pt wide; the margins are 3 cm (85.04 pt) on the left and 2 cm (56.69 pt) on the right.
+    let (left, right) = (85.04 - 1.0, 595.28 - 56.69 + 1.0);
+    let attribute = |line: &str, name: &str| -> f64 {
+        let start = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        line[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut words = 0;
+    for line in boxes.lines().filter(|line| line.trim_start().starts_with("<word ")) {
+        words += 1;
+        let (x_min, x_max) = (attribute(line, "xMin"), attribute(line, "xMax"));
+        assert!(x_min >= left && x_max <= right, "outside the margins: {line}");
+    }
+    assert!(words > 300, "the report has its words ({words})");
+    let pages = boxes.matches("<page ").count();
+    assert!((2..=8).contains(&pages), "{pages} pages");
+}
+
+#[test]
+fn fonts_load_from_a_folder_and_a_missing_folder_is_an_error() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts");
+    let fonts = FontSet::load(Some(&folder)).unwrap();
+    assert!(format!("{fonts:?}").contains("Sarabun"), "{fonts:?}");
+    let text = text_of(&pdf(&reference_model(Vec::new()), THAI, &fonts), "folder");
+    assert!(without_spaces(&text).contains("องค์การบริหารส่วนตำบลเขาทอง"), "{text}");
+
+    let missing = FontSet::load(Some(&folder.join("no-such-folder"))).unwrap_err();
+    assert!(missing.to_string().contains("no-such-folder"), "{missing}");
+}
