@@ -5,7 +5,8 @@
 //!
 //! The data never passes through typst markup (the template reads it with `json`), so no text of the model can
 //! break out of its place. The template turns off the `mark` and `mkmk` OpenType features, so that text extracted
-//! from the PDF has whole Thai words (see `/work/shared/notes/thai-text-in-pdf.md` in the project's notes).
+//! from the PDF has whole Thai words: with them, `pdftotext` and every copy and paste give ซึ่ซึ่ง for ซึ่ง (typst
+//! issues 4225 and 7610); Sarabun draws its marks in place without them. `tests/pdf.rs` checks the extracted text.
 
 use std::fmt;
 use std::path::Path;
@@ -209,11 +210,15 @@ fn describe(world: &ReportWorld<'_>, diagnostics: &[SourceDiagnostic]) -> String
     diagnostics
         .iter()
         .map(|diagnostic| {
-            let line = world
-                .range(diagnostic.span)
-                .and_then(|range| MAIN.lines().byte_to_line(range.start))
-                .map(|line| format!("report.typ:{}: ", line + 1))
-                .unwrap_or_default();
+            let line = match diagnostic.span.id() {
+                Some(id) if id == *MAIN_ID => world
+                    .range(diagnostic.span)
+                    .and_then(|range| MAIN.lines().byte_to_line(range.start))
+                    .map(|line| format!("report.typ:{}: ", line + 1))
+                    .unwrap_or_default(),
+                Some(id) => format!("{}: ", id.vpath().get_without_slash()),
+                None => String::new(),
+            };
             let hints: String = diagnostic.hints.iter().map(|hint| format!(" (hint: {})", hint.v)).collect();
             format!("{line}{}{hints}", diagnostic.message)
         })
@@ -228,12 +233,13 @@ pub fn render(model: &ReportModel, options: RenderOptions, fonts: &FontSet) -> R
         serde_json::to_vec(&data).map_err(|error| RenderError::Pdf(format!("the report data: {error}")))?;
     let world = ReportWorld { fonts, data: Bytes::new(json) };
     let compiled = typst::compile::<PagedDocument>(&world).output;
-    // Keep the memoisation cache of a long batch bounded: entries unused for a few compilations go.
     let document = compiled.map_err(|errors| RenderError::Pdf(describe(&world, &errors)));
     let pdf = document.and_then(|document| {
         typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
             .map_err(|errors| RenderError::Pdf(describe(&world, &errors)))
     });
+    // typst memoises layout across compilations (a batch reuses the paragraphs its reports share); entries unused
+    // by the last ten compilations go, so that a long batch stays bounded.
     typst::comemo::evict(10);
     pdf
 }
@@ -242,7 +248,6 @@ pub fn render(model: &ReportModel, options: RenderOptions, fonts: &FontSet) -> R
 #[derive(Debug, Serialize)]
 struct ReportData {
     lang: &'static str,
-    thai_digits: bool,
     fonts: Vec<String>,
     /// The body size in points.
     size: f64,
@@ -275,7 +280,6 @@ struct ReportData {
     heading_notices: String,
     notices: Vec<String>,
     signature: Signature,
-    page: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -507,7 +511,6 @@ impl ReportData {
                 Lang::Th => "th",
                 Lang::En => "en",
             },
-            thai_digits: o.thai_digits,
             fonts: fonts.families(),
             size: fonts.body_size(),
             title: o.text(&model.title),
@@ -576,7 +579,6 @@ impl ReportData {
                     .as_ref()
                     .map(|date| o.pick(&format!("วันที่ {}", o.text(date)), &format!("Date: {}", o.text(date)))),
             },
-            page: o.pick("หน้า", "Page"),
         }
     }
 }
