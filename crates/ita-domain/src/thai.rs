@@ -56,12 +56,21 @@ impl CalendarDate {
     }
 }
 
-/// Replaces Arabic digits with Thai digits (๐-๙), leaving everything else as it is.
+/// Replaces Arabic digits with Thai digits (๐-๙), leaving everything else as it is, and leaving item codes such
+/// as `O42` or `I30.4` as they are: digits in a run that starts with a Latin letter are part of an identifier.
 pub fn thai_digits(text: &str) -> String {
+    let mut in_code = false;
     text.chars()
-        .map(|c| match c {
-            '0'..='9' => char::from_u32(u32::from(c) - u32::from('0') + 0x0E50).unwrap_or(c),
-            other => other,
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                in_code = true;
+            } else if !(c.is_ascii_digit() || c == '.') {
+                in_code = false;
+            }
+            match c {
+                '0'..='9' if !in_code => char::from_u32(u32::from(c) - u32::from('0') + 0x0E50).unwrap_or(c),
+                other => other,
+            }
         })
         .collect()
 }
@@ -73,6 +82,7 @@ mod tests {
     #[test]
     fn digits_and_dates() {
         assert_eq!(thai_digits("78.35 คะแนน ปี 2565"), "๗๘.๓๕ คะแนน ปี ๒๕๖๕");
+        assert_eq!(thai_digits("ข้อ O42 และ I30.4 (ITA 2565)"), "ข้อ O42 และ I30.4 (ITA ๒๕๖๕)");
         let date = CalendarDate { year: 2026, month: 11, day: 25 };
         assert_eq!(date.thai(), "25 พฤศจิกายน 2569");
         assert_eq!(date.fiscal_year(), 2570);
