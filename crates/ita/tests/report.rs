@@ -116,3 +116,30 @@ fn a_batch_renders_the_good_rows_and_lists_the_bad_ones() {
     written.sort();
     assert_eq!(written, vec!["00002-6281001.md", "00003-6281002.md", "00004-6281003.md"]);
 }
+
+#[test]
+fn last_years_result_shows_the_change() {
+    let dir = scratch("previous");
+    let previous = dir.join("2564.toml");
+    std::fs::write(
+        &previous,
+        "methodology = 2564\n[indicators]\n1 = 95\n2 = 95\n3 = 95\n4 = 95\n5 = 95\n6 = 85\n7 = 85\n8 = 85\n9 = 70\n10 = 20\n",
+    )
+    .unwrap();
+    let out = dir.join("report.md");
+    let output = ita(&[
+        "report",
+        "examples/khaothong-2565.toml",
+        "--previous",
+        previous.to_str().unwrap(),
+        "--format",
+        "md",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&out).unwrap();
+    // 2564: 0.3 × 95 + 0.3 × 85 + 0.4 × 45 = 72.00; 2565: 78.35, up 6.35.
+    assert!(text.contains("เพิ่มขึ้นจากปีงบประมาณ พ.ศ.\u{a0}2564 ซึ่งได้ 72.00 คะแนน จำนวน 6.35 คะแนน"), "{text}");
+    assert!(text.contains("| 10. การป้องกันการทุจริต | 25.00 (ปีก่อน 20.00) |"), "{text}");
+}
