@@ -462,27 +462,7 @@ pub fn render(model: &ReportModel, options: RenderOptions) -> Result<Vec<u8>, Re
                 o.number(step.points)
             )));
         }
-        let outcome = if path.reachable {
-            o.pick(
-                &format!(
-                    "เมื่อดำเนินการครบ {} รายการ คะแนนรวมจะเป็น {} ({})",
-                    path.steps.len(),
-                    path.total_after,
-                    path.level_after.th
-                ),
-                &format!(
-                    "after {} steps the total would be {} ({})",
-                    path.steps.len(),
-                    path.total_after,
-                    path.level_after.en
-                ),
-            )
-        } else {
-            o.pick(
-                "แม้ปรับปรุงทุกตัวชี้วัดให้ได้คะแนนเต็มก็ยังไม่ถึงเป้าหมายนี้",
-                "even full marks on every indicator would not reach this target",
-            )
-        };
+        let outcome = crate::path_outcome(o, path);
         doc = doc.add_paragraph(text(&outcome, PLAIN));
     }
 

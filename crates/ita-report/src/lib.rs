@@ -78,6 +78,32 @@ pub enum RenderError {
     Html(#[from] askama::Error),
 }
 
+/// The sentence that closes a path to a target: where the steps lead, or that they cannot get there.
+/// One wording for every renderer.
+pub(crate) fn path_outcome(o: RenderOptions, path: &ita_domain::report::PathToTarget) -> String {
+    if path.reachable {
+        o.pick(
+            &format!(
+                "เมื่อดำเนินการครบ {} รายการ คะแนนรวมจะเป็น {} ({})",
+                path.steps.len(),
+                path.total_after,
+                path.level_after.th
+            ),
+            &format!(
+                "after {} steps the total would be {} ({})",
+                path.steps.len(),
+                path.total_after,
+                path.level_after.en
+            ),
+        )
+    } else {
+        o.pick(
+            "แม้ปรับปรุงทุกตัวชี้วัดให้ได้คะแนนเต็มก็ยังไม่ถึงเป้าหมายนี้",
+            "even full marks on every indicator would not reach this target",
+        )
+    }
+}
+
 /// Renders the model in one format.
 pub fn render(
     model: &ReportModel,

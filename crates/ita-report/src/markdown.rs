@@ -176,27 +176,7 @@ pub fn render(model: &ReportModel, options: RenderOptions) -> String {
                 o.number(step.points)
             );
         }
-        let outcome = if path.reachable {
-            o.pick(
-                &format!(
-                    "เมื่อดำเนินการครบ {} รายการ คะแนนรวมจะเป็น {} ({})",
-                    path.steps.len(),
-                    path.total_after,
-                    path.level_after.th
-                ),
-                &format!(
-                    "after {} steps the total would be {} ({})",
-                    path.steps.len(),
-                    path.total_after,
-                    path.level_after.en
-                ),
-            )
-        } else {
-            o.pick(
-                "แม้ปรับปรุงทุกตัวชี้วัดให้ได้คะแนนเต็มก็ยังไม่ถึงเป้าหมายนี้",
-                "even full marks on every indicator would not reach this target",
-            )
-        };
+        let outcome = crate::path_outcome(o, path);
         let _ = writeln!(out, "\n{outcome}\n");
     }
     let _ = writeln!(out, "## {} {}\n", o.digits("3."), o.text(&model.measures_title));
