@@ -195,6 +195,13 @@ impl Hundredths {
     }
 }
 
+/// In JSON a two-decimal value is a number (`78.35`): the float nearest it, which prints back the same.
+impl serde::Serialize for Hundredths {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.to_f64())
+    }
+}
+
 impl fmt::Display for Hundredths {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };

@@ -10,6 +10,7 @@ pub mod exact;
 pub mod input;
 pub mod lang;
 pub mod methodology;
+pub mod platform;
 pub mod report;
 pub mod scoring;
 pub mod thai;

@@ -1,0 +1,187 @@
+//! Storage of the ITA platform: one [`Store`] trait, implemented for SQLite (embedded, the default) and
+//! PostgreSQL, chosen by the database URL. Every change that the audit log must show is written in the same
+//! transaction as its audit entry; write transactions are retried when the database reports a conflict.
+
+mod model;
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ita_domain::platform::AgencyCode;
+use uuid::Uuid;
+
+pub use model::*;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// The store's one error type. `Conflict` and `NotFound` are for people; the rest is logged, never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value is taken already: `field` is `agency_code`, `username` or `fiscal_year`.
+    #[error("{field} \"{value}\" is taken already")]
+    Conflict { field: &'static str, value: String },
+    #[error("not found")]
+    NotFound,
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value that no longer parses (a code changed by hand, say).
+    #[error("stored value not readable: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything the platform keeps. Implementations share their SQL (see `sql.rs`); only connection set-up,
+/// migrations and the reading of database errors differ.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    /// `sqlite` or `postgres`.
+    fn dialect(&self) -> &'static str;
+
+    // Agencies.
+    async fn create_agency(&self, actor: &Actor, draft: &AgencyDraft) -> Result<Agency>;
+    async fn update_agency(&self, actor: &Actor, id: Uuid, draft: &AgencyDraft) -> Result<Agency>;
+    async fn agency(&self, id: Uuid) -> Result<Option<Agency>>;
+    async fn agency_by_code(&self, code: &AgencyCode) -> Result<Option<Agency>>;
+    async fn list_agencies(&self, query: &AgencyQuery) -> Result<Page<AgencyListItem>>;
+    /// The provinces that have at least one agency, sorted.
+    async fn provinces(&self) -> Result<Vec<String>>;
+
+    // Assessment rounds.
+    async fn create_round(&self, actor: &Actor, draft: &RoundDraft) -> Result<Round>;
+    async fn update_round(&self, actor: &Actor, id: Uuid, draft: &RoundDraft) -> Result<Round>;
+    async fn round(&self, id: Uuid) -> Result<Option<Round>>;
+    /// Every round, newest fiscal year first.
+    async fn rounds(&self) -> Result<Vec<Round>>;
+
+    // Results.
+    /// Creates or replaces an agency's result for a round.
+    async fn put_result(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        round_id: Uuid,
+        draft: &ResultDraft,
+    ) -> Result<ResultRecord>;
+    /// Several results in one transaction: all are stored, or none.
+    async fn put_results(&self, actor: &Actor, results: &[(Uuid, Uuid, ResultDraft)]) -> Result<()>;
+    async fn result(&self, agency_id: Uuid, round_id: Uuid) -> Result<Option<ResultRecord>>;
+    /// An agency's results in every round, newest fiscal year first.
+    async fn results_of_agency(&self, agency_id: Uuid) -> Result<Vec<(Round, ResultRecord)>>;
+
+    // Accounts.
+    async fn user_count(&self) -> Result<i64>;
+    async fn create_user(&self, actor: &Actor, draft: &UserDraft, password_hash: &str) -> Result<User>;
+    async fn update_user(&self, actor: &Actor, id: Uuid, draft: &UserDraft) -> Result<User>;
+    async fn set_password(&self, actor: &Actor, id: Uuid, password_hash: &str) -> Result<()>;
+    async fn user(&self, id: Uuid) -> Result<Option<User>>;
+    async fn login_record(&self, username: &str) -> Result<Option<LoginRecord>>;
+    /// Accounts, all or those of one agency.
+    async fn list_users(&self, agency_id: Option<Uuid>) -> Result<Vec<User>>;
+    async fn set_assignment(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        agency_id: Uuid,
+        assigned: bool,
+    ) -> Result<()>;
+    async fn assignments(&self, user_id: Uuid) -> Result<Vec<Uuid>>;
+
+    // Sessions and tokens (stored as hashes only).
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: Uuid,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<()>;
+    /// The session and its active account, if the session has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRecord>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<()>;
+    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>>;
+    async fn put_setup_token(&self, token_hash: &str) -> Result<()>;
+    /// Consumes a one-time set-up token and creates the first administrator, only while there is no account.
+    async fn complete_setup(
+        &self,
+        token_hash: &str,
+        draft: &UserDraft,
+        password_hash: &str,
+    ) -> Result<Option<User>>;
+
+    // Audit.
+    async fn audit(&self, query: &AuditQuery) -> Result<Page<AuditEntry>>;
+}
+
+/// Opens (creating and migrating) the store a URL names: `sqlite://PATH` or `postgres://...`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    }
+}
+
+/// The current time in Unix seconds (the store stamps its rows; the domain never reads a clock).
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A PostgreSQL database made for one test or benchmark and dropped when this value is dropped.
+#[derive(Debug)]
+pub struct ScratchDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    /// Creates an empty database beside the one `admin_url` names.
+    pub async fn create(admin_url: &str) -> Result<ScratchDatabase> {
+        use sqlx::Connection as _;
+        let name = format!("ita_scratch_{}", uuid::Uuid::new_v4().simple());
+        let mut connection = sqlx::PgConnection::connect(admin_url).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut connection).await?;
+        let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin_url);
+        Ok(ScratchDatabase { admin_url: admin_url.to_string(), url: format!("{base}/{name}"), name })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        // Dropping needs a connection of its own, outside whatever runtime the test ran on.
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                use sqlx::Connection as _;
+                let mut connection = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut connection)
+                    .await
+                    .ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}

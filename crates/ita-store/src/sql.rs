@@ -1,0 +1,1144 @@
+//! The SQL both databases share, and the one implementation of [`crate::Store`] stamped out for each by
+//! `impl_store!`. The statements keep to the subset SQLite and PostgreSQL both speak (`$1` parameters,
+//! `ON CONFLICT`, `RETURNING`, `LIMIT/OFFSET`); a macro rather than generics because sqlx's generic bounds
+//! would have to be repeated on every function, which reads worse than the SQL itself.
+
+use std::collections::BTreeMap;
+
+use ita_domain::Hundredths;
+use ita_domain::platform::{AgencyCode, AgencyKind, FiscalYear, Role};
+use uuid::Uuid;
+
+use crate::{Agency, AuditEntry, Result, ResultRecord, ResultSource, Round, RoundWindows, StoreError, User};
+
+pub(crate) const AGENCY_COLUMNS: &str = "a.id, a.code, a.name_th, a.name_en, a.kind, a.province, a.district, \
+     a.parent_id, a.website, a.contact, a.created_at, a.updated_at";
+
+pub(crate) const ROUND_COLUMNS: &str = "ro.id, ro.fiscal_year, ro.methodology_year, ro.methodology_variant, \
+     ro.oit_answer_from, ro.oit_answer_to, ro.survey_from, ro.survey_to, ro.oit_review_from, ro.oit_review_to, \
+     ro.clarification_from, ro.clarification_to, ro.results_on, ro.created_at, ro.updated_at";
+
+pub(crate) const RESULT_COLUMNS: &str =
+    "r.agency_id, r.round_id, r.source, r.indicators, r.total, r.level_code, r.updated_at, r.updated_by";
+
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.role, u.agency_id, u.province, u.active, u.created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AgencyRow {
+    pub(crate) id: Uuid,
+    pub(crate) code: String,
+    pub(crate) name_th: String,
+    pub(crate) name_en: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) province: String,
+    pub(crate) district: Option<String>,
+    pub(crate) parent_id: Option<Uuid>,
+    pub(crate) website: Option<String>,
+    pub(crate) contact: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+impl TryFrom<AgencyRow> for Agency {
+    type Error = StoreError;
+    fn try_from(row: AgencyRow) -> Result<Agency> {
+        Ok(Agency {
+            id: row.id,
+            code: AgencyCode::parse(&row.code).map_err(|error| StoreError::Corrupt(error.en))?,
+            name_th: row.name_th,
+            name_en: row.name_en,
+            kind: AgencyKind::parse(&row.kind).map_err(|error| StoreError::Corrupt(error.en))?,
+            province: row.province,
+            district: row.district,
+            parent_id: row.parent_id,
+            website: row.website,
+            contact: row.contact,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AgencyListRow {
+    #[sqlx(flatten)]
+    pub(crate) agency: AgencyRow,
+    pub(crate) total: Option<i64>,
+    pub(crate) level_code: Option<String>,
+}
+
+impl TryFrom<AgencyListRow> for crate::AgencyListItem {
+    type Error = StoreError;
+    fn try_from(row: AgencyListRow) -> Result<crate::AgencyListItem> {
+        Ok(crate::AgencyListItem {
+            agency: row.agency.try_into()?,
+            total: row.total.map(Hundredths),
+            level_code: row.level_code,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RoundRow {
+    pub(crate) id: Uuid,
+    pub(crate) fiscal_year: i64,
+    pub(crate) methodology_year: i64,
+    pub(crate) methodology_variant: String,
+    pub(crate) oit_answer_from: Option<String>,
+    pub(crate) oit_answer_to: Option<String>,
+    pub(crate) survey_from: Option<String>,
+    pub(crate) survey_to: Option<String>,
+    pub(crate) oit_review_from: Option<String>,
+    pub(crate) oit_review_to: Option<String>,
+    pub(crate) clarification_from: Option<String>,
+    pub(crate) clarification_to: Option<String>,
+    pub(crate) results_on: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+impl TryFrom<RoundRow> for Round {
+    type Error = StoreError;
+    fn try_from(row: RoundRow) -> Result<Round> {
+        Ok(Round {
+            id: row.id,
+            fiscal_year: FiscalYear::new(row.fiscal_year).map_err(|error| StoreError::Corrupt(error.en))?,
+            methodology_year: u16::try_from(row.methodology_year)
+                .map_err(|_| StoreError::Corrupt(format!("methodology year {}", row.methodology_year)))?,
+            methodology_variant: row.methodology_variant,
+            windows: RoundWindows {
+                oit_answer_from: row.oit_answer_from,
+                oit_answer_to: row.oit_answer_to,
+                survey_from: row.survey_from,
+                survey_to: row.survey_to,
+                oit_review_from: row.oit_review_from,
+                oit_review_to: row.oit_review_to,
+                clarification_from: row.clarification_from,
+                clarification_to: row.clarification_to,
+                results_on: row.results_on,
+            },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ResultRow {
+    pub(crate) agency_id: Uuid,
+    pub(crate) round_id: Uuid,
+    pub(crate) source: String,
+    pub(crate) indicators: String,
+    pub(crate) total: i64,
+    pub(crate) level_code: Option<String>,
+    pub(crate) updated_at: i64,
+    pub(crate) updated_by: Option<Uuid>,
+}
+
+impl TryFrom<ResultRow> for ResultRecord {
+    type Error = StoreError;
+    fn try_from(row: ResultRow) -> Result<ResultRecord> {
+        Ok(ResultRecord {
+            agency_id: row.agency_id,
+            round_id: row.round_id,
+            source: ResultSource::parse(&row.source)
+                .ok_or_else(|| StoreError::Corrupt(format!("result source {}", row.source)))?,
+            indicators: decode_indicators(&row.indicators)?,
+            total: Hundredths(row.total),
+            level_code: row.level_code,
+            updated_at: row.updated_at,
+            updated_by: row.updated_by,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RoundResultRow {
+    #[sqlx(flatten)]
+    pub(crate) round: RoundRow,
+    #[sqlx(flatten)]
+    pub(crate) result: ResultRow,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub(crate) id: Uuid,
+    pub(crate) username: String,
+    pub(crate) display_name: String,
+    pub(crate) role: String,
+    pub(crate) agency_id: Option<Uuid>,
+    pub(crate) province: Option<String>,
+    pub(crate) active: bool,
+    pub(crate) created_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(row: UserRow) -> Result<User> {
+        Ok(User {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role: Role::parse(&row.role).map_err(|error| StoreError::Corrupt(error.en))?,
+            agency_id: row.agency_id,
+            province: row.province,
+            active: row.active,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LoginRow {
+    #[sqlx(flatten)]
+    pub(crate) user: UserRow,
+    pub(crate) password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    #[sqlx(flatten)]
+    pub(crate) user: UserRow,
+    pub(crate) csrf: String,
+    pub(crate) expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    pub(crate) seq: i64,
+    pub(crate) at: i64,
+    pub(crate) actor_id: Option<Uuid>,
+    pub(crate) actor_name: String,
+    pub(crate) agency_id: Option<Uuid>,
+    pub(crate) action: String,
+    pub(crate) subject: String,
+    pub(crate) detail: String,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(row: AuditRow) -> AuditEntry {
+        AuditEntry {
+            seq: row.seq,
+            at: row.at,
+            actor_id: row.actor_id,
+            actor_name: row.actor_name,
+            agency_id: row.agency_id,
+            action: row.action,
+            subject: row.subject,
+            detail: serde_json::from_str(&row.detail).unwrap_or(serde_json::Value::String(row.detail)),
+        }
+    }
+}
+
+pub(crate) fn encode_indicators(indicators: &BTreeMap<u8, Hundredths>) -> String {
+    let map: BTreeMap<String, i64> =
+        indicators.iter().map(|(number, score)| (number.to_string(), score.0)).collect();
+    serde_json::to_string(&map).unwrap_or_else(|_| "{}".to_string())
+}
+
+pub(crate) fn decode_indicators(text: &str) -> Result<BTreeMap<u8, Hundredths>> {
+    let map: BTreeMap<String, i64> =
+        serde_json::from_str(text).map_err(|error| StoreError::Corrupt(format!("indicators: {error}")))?;
+    map.into_iter()
+        .map(|(number, score)| {
+            let number = number
+                .parse::<u8>()
+                .map_err(|_| StoreError::Corrupt(format!("indicator number {number}")))?;
+            Ok((number, Hundredths(score)))
+        })
+        .collect()
+}
+
+/// `LIKE` pattern for a search text, with `%`, `_` and `\` taken literally (`ESCAPE '\'`).
+pub(crate) fn like_pattern(search: &str) -> String {
+    let mut pattern = String::from("%");
+    for character in search.trim().to_lowercase().chars() {
+        if matches!(character, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(character);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Retries `operation` while the database reports a conflict between transactions (PostgreSQL's
+/// serialization failure or deadlock, SQLite's busy or locked), at most five times with a growing pause.
+pub(crate) async fn retry<T, F, Fut>(mut operation: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        match operation().await {
+            Err(StoreError::Database(error)) if attempt < 5 && is_transient(&error) => {
+                attempt += 1;
+                tracing::debug!(attempt, %error, "retrying a write transaction");
+                tokio::time::sleep(std::time::Duration::from_millis(5 << attempt)).await;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(database) => {
+            matches!(database.code().as_deref(), Some("40001" | "40P01" | "5" | "6" | "517" | "261"))
+        }
+        sqlx::Error::PoolTimedOut => true,
+        _ => false,
+    }
+}
+
+/// Reads a unique-constraint violation as a [`StoreError::Conflict`] on a field people know.
+pub(crate) fn conflict(error: sqlx::Error, value: &str) -> StoreError {
+    if let sqlx::Error::Database(database) = &error {
+        if database.is_unique_violation() {
+            // PostgreSQL names the constraint; SQLite names the column in its message.
+            let name =
+                database.constraint().map(str::to_string).unwrap_or_else(|| database.message().to_string());
+            let field = if name.contains("agencies_code") || name.contains("agencies.code") {
+                Some("agency_code")
+            } else if name.contains("users_username") || name.contains("users.username") {
+                Some("username")
+            } else if name.contains("rounds_fiscal_year") || name.contains("rounds.fiscal_year") {
+                Some("fiscal_year")
+            } else {
+                None
+            };
+            if let Some(field) = field {
+                return StoreError::Conflict { field, value: value.to_string() };
+            }
+        }
+    }
+    StoreError::Database(error)
+}
+
+/// The whole implementation, for one pool type. `$store` has `read` and `write` pools of the same database.
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $dialect:literal) => {
+        impl $store {
+            async fn audit_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                actor: &$crate::Actor,
+                agency_id: Option<uuid::Uuid>,
+                action: &str,
+                subject: &str,
+                detail: serde_json::Value,
+            ) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, actor_id, actor_name, agency_id, action, subject, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind($crate::now())
+                .bind(actor.id)
+                .bind(&actor.name)
+                .bind(agency_id)
+                .bind(action)
+                .bind(subject)
+                .bind(detail.to_string())
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn agency_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: uuid::Uuid,
+            ) -> $crate::Result<Option<$crate::Agency>> {
+                let sql = format!("SELECT {} FROM agencies a WHERE a.id = $1", $crate::sql::AGENCY_COLUMNS);
+                let row: Option<$crate::sql::AgencyRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&mut **tx).await?;
+                row.map($crate::Agency::try_from).transpose()
+            }
+
+            async fn create_agency_once(
+                &self,
+                actor: &$crate::Actor,
+                draft: &$crate::AgencyDraft,
+            ) -> $crate::Result<$crate::Agency> {
+                let mut tx = self.write.begin().await?;
+                let id = uuid::Uuid::new_v4();
+                let now = $crate::now();
+                sqlx::query(
+                    "INSERT INTO agencies (id, code, name_th, name_en, kind, province, district, parent_id, \
+                     website, contact, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                )
+                .bind(id)
+                .bind(draft.code.as_str())
+                .bind(&draft.name_th)
+                .bind(&draft.name_en)
+                .bind(draft.kind.code())
+                .bind(&draft.province)
+                .bind(&draft.district)
+                .bind(draft.parent_id)
+                .bind(&draft.website)
+                .bind(&draft.contact)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|error| $crate::sql::conflict(error, draft.code.as_str()))?;
+                let agency = Self::agency_in(&mut tx, id).await?.ok_or($crate::StoreError::NotFound)?;
+                Self::audit_in(
+                    &mut tx,
+                    actor,
+                    Some(id),
+                    "agency.create",
+                    agency.code.as_str(),
+                    serde_json::to_value(&agency).unwrap_or_default(),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(agency)
+            }
+
+            async fn update_agency_once(
+                &self,
+                actor: &$crate::Actor,
+                id: uuid::Uuid,
+                draft: &$crate::AgencyDraft,
+            ) -> $crate::Result<$crate::Agency> {
+                let mut tx = self.write.begin().await?;
+                let before = Self::agency_in(&mut tx, id).await?.ok_or($crate::StoreError::NotFound)?;
+                sqlx::query(
+                    "UPDATE agencies SET code = $2, name_th = $3, name_en = $4, kind = $5, province = $6, \
+                     district = $7, parent_id = $8, website = $9, contact = $10, updated_at = $11 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(draft.code.as_str())
+                .bind(&draft.name_th)
+                .bind(&draft.name_en)
+                .bind(draft.kind.code())
+                .bind(&draft.province)
+                .bind(&draft.district)
+                .bind(draft.parent_id)
+                .bind(&draft.website)
+                .bind(&draft.contact)
+                .bind($crate::now())
+                .execute(&mut *tx)
+                .await
+                .map_err(|error| $crate::sql::conflict(error, draft.code.as_str()))?;
+                let after = Self::agency_in(&mut tx, id).await?.ok_or($crate::StoreError::NotFound)?;
+                Self::audit_in(
+                    &mut tx,
+                    actor,
+                    Some(id),
+                    "agency.update",
+                    after.code.as_str(),
+                    serde_json::json!({ "before": before, "after": after }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            async fn round_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: uuid::Uuid,
+            ) -> $crate::Result<Option<$crate::Round>> {
+                let sql = format!("SELECT {} FROM rounds ro WHERE ro.id = $1", $crate::sql::ROUND_COLUMNS);
+                let row: Option<$crate::sql::RoundRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&mut **tx).await?;
+                row.map($crate::Round::try_from).transpose()
+            }
+
+            async fn write_round_once(
+                &self,
+                actor: &$crate::Actor,
+                id: Option<uuid::Uuid>,
+                draft: &$crate::RoundDraft,
+            ) -> $crate::Result<$crate::Round> {
+                let mut tx = self.write.begin().await?;
+                let now = $crate::now();
+                let (round_id, action, before) = match id {
+                    Some(id) => {
+                        let before = Self::round_in(&mut tx, id).await?.ok_or($crate::StoreError::NotFound)?;
+                        (id, "round.update", Some(before))
+                    }
+                    None => {
+                        let id = uuid::Uuid::new_v4();
+                        sqlx::query(
+                            "INSERT INTO rounds (id, fiscal_year, methodology_year, methodology_variant, \
+                             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                        )
+                        .bind(id)
+                        .bind(i64::from(draft.fiscal_year))
+                        .bind(i64::from(draft.methodology_year))
+                        .bind(&draft.methodology_variant)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|error| $crate::sql::conflict(error, &draft.fiscal_year.to_string()))?;
+                        (id, "round.create", None)
+                    }
+                };
+                let windows = &draft.windows;
+                sqlx::query(
+                    "UPDATE rounds SET fiscal_year = $2, methodology_year = $3, methodology_variant = $4, \
+                     oit_answer_from = $5, oit_answer_to = $6, survey_from = $7, survey_to = $8, \
+                     oit_review_from = $9, oit_review_to = $10, clarification_from = $11, \
+                     clarification_to = $12, results_on = $13, updated_at = $14 WHERE id = $1",
+                )
+                .bind(round_id)
+                .bind(i64::from(draft.fiscal_year))
+                .bind(i64::from(draft.methodology_year))
+                .bind(&draft.methodology_variant)
+                .bind(&windows.oit_answer_from)
+                .bind(&windows.oit_answer_to)
+                .bind(&windows.survey_from)
+                .bind(&windows.survey_to)
+                .bind(&windows.oit_review_from)
+                .bind(&windows.oit_review_to)
+                .bind(&windows.clarification_from)
+                .bind(&windows.clarification_to)
+                .bind(&windows.results_on)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|error| $crate::sql::conflict(error, &draft.fiscal_year.to_string()))?;
+                let after = Self::round_in(&mut tx, round_id).await?.ok_or($crate::StoreError::NotFound)?;
+                Self::audit_in(
+                    &mut tx,
+                    actor,
+                    None,
+                    action,
+                    &after.fiscal_year.to_string(),
+                    serde_json::json!({ "before": before, "after": after }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(after)
+            }
+
+            async fn put_result_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                draft: &$crate::ResultDraft,
+            ) -> $crate::Result<$crate::ResultRecord> {
+                let select = format!(
+                    "SELECT {} FROM results r WHERE r.agency_id = $1 AND r.round_id = $2",
+                    $crate::sql::RESULT_COLUMNS
+                );
+                let before: Option<$crate::sql::ResultRow> =
+                    sqlx::query_as(&select).bind(agency_id).bind(round_id).fetch_optional(&mut **tx).await?;
+                let before = before.map($crate::ResultRecord::try_from).transpose()?;
+                sqlx::query(
+                    "INSERT INTO results (agency_id, round_id, source, indicators, total, level_code, \
+                     updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (agency_id, round_id) DO UPDATE SET source = excluded.source, \
+                     indicators = excluded.indicators, total = excluded.total, \
+                     level_code = excluded.level_code, updated_at = excluded.updated_at, \
+                     updated_by = excluded.updated_by",
+                )
+                .bind(agency_id)
+                .bind(round_id)
+                .bind(draft.source.code())
+                .bind($crate::sql::encode_indicators(&draft.indicators))
+                .bind(draft.total.0)
+                .bind(&draft.level_code)
+                .bind($crate::now())
+                .bind(actor.id)
+                .execute(&mut **tx)
+                .await?;
+                let after: $crate::sql::ResultRow =
+                    sqlx::query_as(&select).bind(agency_id).bind(round_id).fetch_one(&mut **tx).await?;
+                let after = $crate::ResultRecord::try_from(after)?;
+                let action = if before.is_some() { "result.update" } else { "result.create" };
+                Self::audit_in(
+                    tx,
+                    actor,
+                    Some(agency_id),
+                    action,
+                    &round_id.to_string(),
+                    serde_json::json!({ "before": before, "after": after }),
+                )
+                .await?;
+                Ok(after)
+            }
+
+            async fn put_results_once(
+                &self,
+                actor: &$crate::Actor,
+                results: &[(uuid::Uuid, uuid::Uuid, $crate::ResultDraft)],
+            ) -> $crate::Result<Vec<$crate::ResultRecord>> {
+                let mut tx = self.write.begin().await?;
+                let mut stored = Vec::with_capacity(results.len());
+                for (agency_id, round_id, draft) in results {
+                    stored.push(Self::put_result_in(&mut tx, actor, *agency_id, *round_id, draft).await?);
+                }
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn write_user_once(
+                &self,
+                actor: &$crate::Actor,
+                id: Option<uuid::Uuid>,
+                draft: &$crate::UserDraft,
+                password_hash: Option<&str>,
+            ) -> $crate::Result<$crate::User> {
+                let mut tx = self.write.begin().await?;
+                let user_id = match id {
+                    Some(id) => {
+                        let done = sqlx::query(
+                            "UPDATE users SET username = $2, display_name = $3, role = $4, agency_id = $5, \
+                             province = $6, active = $7 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(&draft.username)
+                        .bind(&draft.display_name)
+                        .bind(draft.role.code())
+                        .bind(draft.agency_id)
+                        .bind(&draft.province)
+                        .bind(draft.active)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|error| $crate::sql::conflict(error, &draft.username))?;
+                        if done.rows_affected() == 0 {
+                            return Err($crate::StoreError::NotFound);
+                        }
+                        if !draft.active {
+                            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        id
+                    }
+                    None => {
+                        let id = uuid::Uuid::new_v4();
+                        sqlx::query(
+                            "INSERT INTO users (id, username, display_name, password_hash, role, agency_id, \
+                             province, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        )
+                        .bind(id)
+                        .bind(&draft.username)
+                        .bind(&draft.display_name)
+                        .bind(password_hash.unwrap_or(""))
+                        .bind(draft.role.code())
+                        .bind(draft.agency_id)
+                        .bind(&draft.province)
+                        .bind(draft.active)
+                        .bind($crate::now())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|error| $crate::sql::conflict(error, &draft.username))?;
+                        id
+                    }
+                };
+                let sql = format!("SELECT {} FROM users u WHERE u.id = $1", $crate::sql::USER_COLUMNS);
+                let row: $crate::sql::UserRow = sqlx::query_as(&sql).bind(user_id).fetch_one(&mut *tx).await?;
+                let user = $crate::User::try_from(row)?;
+                let action = if id.is_some() { "user.update" } else { "user.create" };
+                Self::audit_in(
+                    &mut tx,
+                    actor,
+                    user.agency_id,
+                    action,
+                    &user.username,
+                    serde_json::to_value(&user).unwrap_or_default(),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(user)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            fn dialect(&self) -> &'static str {
+                $dialect
+            }
+
+            async fn create_agency(
+                &self,
+                actor: &$crate::Actor,
+                draft: &$crate::AgencyDraft,
+            ) -> $crate::Result<$crate::Agency> {
+                $crate::sql::retry(|| self.create_agency_once(actor, draft)).await
+            }
+
+            async fn update_agency(
+                &self,
+                actor: &$crate::Actor,
+                id: uuid::Uuid,
+                draft: &$crate::AgencyDraft,
+            ) -> $crate::Result<$crate::Agency> {
+                $crate::sql::retry(|| self.update_agency_once(actor, id, draft)).await
+            }
+
+            async fn agency(&self, id: uuid::Uuid) -> $crate::Result<Option<$crate::Agency>> {
+                let sql = format!("SELECT {} FROM agencies a WHERE a.id = $1", $crate::sql::AGENCY_COLUMNS);
+                let row: Option<$crate::sql::AgencyRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
+                row.map($crate::Agency::try_from).transpose()
+            }
+
+            async fn agency_by_code(
+                &self,
+                code: &ita_domain::platform::AgencyCode,
+            ) -> $crate::Result<Option<$crate::Agency>> {
+                let sql = format!("SELECT {} FROM agencies a WHERE a.code = $1", $crate::sql::AGENCY_COLUMNS);
+                let row: Option<$crate::sql::AgencyRow> =
+                    sqlx::query_as(&sql).bind(code.as_str()).fetch_optional(&self.read).await?;
+                row.map($crate::Agency::try_from).transpose()
+            }
+
+            async fn list_agencies(
+                &self,
+                query: &$crate::AgencyQuery,
+            ) -> $crate::Result<$crate::Page<$crate::AgencyListItem>> {
+                fn filters<'q>(builder: &mut sqlx::QueryBuilder<'q, $db>, query: &'q $crate::AgencyQuery) {
+                    builder.push(" WHERE 1 = 1");
+                    match &query.visible {
+                        ita_domain::platform::Visibility::All => {}
+                        ita_domain::platform::Visibility::Province(province) => {
+                            builder.push(" AND a.province = ").push_bind(province);
+                        }
+                        ita_domain::platform::Visibility::Agencies(ids) => {
+                            if ids.is_empty() {
+                                builder.push(" AND 1 = 0");
+                            } else {
+                                builder.push(" AND a.id IN (");
+                                let mut separated = builder.separated(", ");
+                                for id in ids {
+                                    separated.push_bind(*id);
+                                }
+                                builder.push(")");
+                            }
+                        }
+                    }
+                    if let Some(province) = &query.province {
+                        builder.push(" AND a.province = ").push_bind(province);
+                    }
+                    if let Some(kind) = query.kind {
+                        builder.push(" AND a.kind = ").push_bind(kind.code());
+                    }
+                    if let Some(search) = query.search.as_deref().filter(|search| !search.trim().is_empty()) {
+                        let pattern = $crate::sql::like_pattern(search);
+                        builder
+                            .push(" AND (LOWER(a.code) LIKE ")
+                            .push_bind(pattern.clone())
+                            .push(" ESCAPE '\\' OR LOWER(a.name_th) LIKE ")
+                            .push_bind(pattern.clone())
+                            .push(" ESCAPE '\\' OR LOWER(COALESCE(a.name_en, '')) LIKE ")
+                            .push_bind(pattern)
+                            .push(" ESCAPE '\\')");
+                    }
+                }
+                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM agencies a");
+                filters(&mut count, query);
+                let (total,): (i64,) = count.build_query_as().fetch_one(&self.read).await?;
+
+                let mut select = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {}, r.total, r.level_code FROM agencies a LEFT JOIN results r \
+                     ON r.agency_id = a.id AND r.round_id = ",
+                    $crate::sql::AGENCY_COLUMNS
+                ));
+                select.push_bind(query.round_id.unwrap_or_else(uuid::Uuid::nil));
+                filters(&mut select, query);
+                select
+                    .push(" ORDER BY a.province, a.code LIMIT ")
+                    .push_bind(query.limit)
+                    .push(" OFFSET ")
+                    .push_bind(query.offset);
+                let rows: Vec<$crate::sql::AgencyListRow> = select.build_query_as().fetch_all(&self.read).await?;
+                let items =
+                    rows.into_iter().map($crate::AgencyListItem::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                Ok($crate::Page { items, total, offset: query.offset, limit: query.limit })
+            }
+
+            async fn provinces(&self) -> $crate::Result<Vec<String>> {
+                let rows: Vec<(String,)> =
+                    sqlx::query_as("SELECT DISTINCT province FROM agencies ORDER BY province")
+                        .fetch_all(&self.read)
+                        .await?;
+                Ok(rows.into_iter().map(|(province,)| province).collect())
+            }
+
+            async fn create_round(
+                &self,
+                actor: &$crate::Actor,
+                draft: &$crate::RoundDraft,
+            ) -> $crate::Result<$crate::Round> {
+                $crate::sql::retry(|| self.write_round_once(actor, None, draft)).await
+            }
+
+            async fn update_round(
+                &self,
+                actor: &$crate::Actor,
+                id: uuid::Uuid,
+                draft: &$crate::RoundDraft,
+            ) -> $crate::Result<$crate::Round> {
+                $crate::sql::retry(|| self.write_round_once(actor, Some(id), draft)).await
+            }
+
+            async fn round(&self, id: uuid::Uuid) -> $crate::Result<Option<$crate::Round>> {
+                let sql = format!("SELECT {} FROM rounds ro WHERE ro.id = $1", $crate::sql::ROUND_COLUMNS);
+                let row: Option<$crate::sql::RoundRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
+                row.map($crate::Round::try_from).transpose()
+            }
+
+            async fn rounds(&self) -> $crate::Result<Vec<$crate::Round>> {
+                let sql =
+                    format!("SELECT {} FROM rounds ro ORDER BY ro.fiscal_year DESC", $crate::sql::ROUND_COLUMNS);
+                let rows: Vec<$crate::sql::RoundRow> = sqlx::query_as(&sql).fetch_all(&self.read).await?;
+                rows.into_iter().map($crate::Round::try_from).collect()
+            }
+
+            async fn put_result(
+                &self,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                draft: &$crate::ResultDraft,
+            ) -> $crate::Result<$crate::ResultRecord> {
+                let one = [(agency_id, round_id, draft.clone())];
+                let mut stored = $crate::sql::retry(|| self.put_results_once(actor, &one)).await?;
+                stored.pop().ok_or($crate::StoreError::NotFound)
+            }
+
+            async fn put_results(
+                &self,
+                actor: &$crate::Actor,
+                results: &[(uuid::Uuid, uuid::Uuid, $crate::ResultDraft)],
+            ) -> $crate::Result<()> {
+                $crate::sql::retry(|| self.put_results_once(actor, results)).await.map(|_| ())
+            }
+
+            async fn result(
+                &self,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<Option<$crate::ResultRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM results r WHERE r.agency_id = $1 AND r.round_id = $2",
+                    $crate::sql::RESULT_COLUMNS
+                );
+                let row: Option<$crate::sql::ResultRow> =
+                    sqlx::query_as(&sql).bind(agency_id).bind(round_id).fetch_optional(&self.read).await?;
+                row.map($crate::ResultRecord::try_from).transpose()
+            }
+
+            async fn results_of_agency(
+                &self,
+                agency_id: uuid::Uuid,
+            ) -> $crate::Result<Vec<($crate::Round, $crate::ResultRecord)>> {
+                let sql = format!(
+                    "SELECT {}, {} FROM results r JOIN rounds ro ON ro.id = r.round_id \
+                     WHERE r.agency_id = $1 ORDER BY ro.fiscal_year DESC",
+                    $crate::sql::ROUND_COLUMNS,
+                    $crate::sql::RESULT_COLUMNS
+                );
+                let rows: Vec<$crate::sql::RoundResultRow> =
+                    sqlx::query_as(&sql).bind(agency_id).fetch_all(&self.read).await?;
+                rows.into_iter()
+                    .map(|row| Ok(($crate::Round::try_from(row.round)?, $crate::ResultRecord::try_from(row.result)?)))
+                    .collect()
+            }
+
+            async fn user_count(&self) -> $crate::Result<i64> {
+                let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&self.read).await?;
+                Ok(count)
+            }
+
+            async fn create_user(
+                &self,
+                actor: &$crate::Actor,
+                draft: &$crate::UserDraft,
+                password_hash: &str,
+            ) -> $crate::Result<$crate::User> {
+                $crate::sql::retry(|| self.write_user_once(actor, None, draft, Some(password_hash))).await
+            }
+
+            async fn update_user(
+                &self,
+                actor: &$crate::Actor,
+                id: uuid::Uuid,
+                draft: &$crate::UserDraft,
+            ) -> $crate::Result<$crate::User> {
+                $crate::sql::retry(|| self.write_user_once(actor, Some(id), draft, None)).await
+            }
+
+            async fn set_password(
+                &self,
+                actor: &$crate::Actor,
+                id: uuid::Uuid,
+                password_hash: &str,
+            ) -> $crate::Result<()> {
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(password_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        return Err($crate::StoreError::NotFound);
+                    }
+                    // A new password ends every session of the account.
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                    Self::audit_in(&mut tx, actor, None, "user.password", &id.to_string(), serde_json::json!({}))
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
+            }
+
+            async fn user(&self, id: uuid::Uuid) -> $crate::Result<Option<$crate::User>> {
+                let sql = format!("SELECT {} FROM users u WHERE u.id = $1", $crate::sql::USER_COLUMNS);
+                let row: Option<$crate::sql::UserRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
+                row.map($crate::User::try_from).transpose()
+            }
+
+            async fn login_record(&self, username: &str) -> $crate::Result<Option<$crate::LoginRecord>> {
+                let sql = format!(
+                    "SELECT {}, u.password_hash FROM users u WHERE u.username = $1",
+                    $crate::sql::USER_COLUMNS
+                );
+                let row: Option<$crate::sql::LoginRow> =
+                    sqlx::query_as(&sql).bind(username).fetch_optional(&self.read).await?;
+                row.map(|row| {
+                    Ok($crate::LoginRecord { user: row.user.try_into()?, password_hash: row.password_hash })
+                })
+                .transpose()
+            }
+
+            async fn list_users(&self, agency_id: Option<uuid::Uuid>) -> $crate::Result<Vec<$crate::User>> {
+                let rows: Vec<$crate::sql::UserRow> = match agency_id {
+                    Some(agency_id) => {
+                        let sql = format!(
+                            "SELECT {} FROM users u WHERE u.agency_id = $1 ORDER BY u.username",
+                            $crate::sql::USER_COLUMNS
+                        );
+                        sqlx::query_as(&sql).bind(agency_id).fetch_all(&self.read).await?
+                    }
+                    None => {
+                        let sql = format!("SELECT {} FROM users u ORDER BY u.username", $crate::sql::USER_COLUMNS);
+                        sqlx::query_as(&sql).fetch_all(&self.read).await?
+                    }
+                };
+                rows.into_iter().map($crate::User::try_from).collect()
+            }
+
+            async fn set_assignment(
+                &self,
+                actor: &$crate::Actor,
+                user_id: uuid::Uuid,
+                agency_id: uuid::Uuid,
+                assigned: bool,
+            ) -> $crate::Result<()> {
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    let (sql, action) = if assigned {
+                        (
+                            "INSERT INTO assessor_assignments (agency_id, user_id) VALUES ($1, $2) \
+                             ON CONFLICT (agency_id, user_id) DO NOTHING",
+                            "assignment.add",
+                        )
+                    } else {
+                        (
+                            "DELETE FROM assessor_assignments WHERE agency_id = $1 AND user_id = $2",
+                            "assignment.remove",
+                        )
+                    };
+                    sqlx::query(sql).bind(agency_id).bind(user_id).execute(&mut *tx).await?;
+                    Self::audit_in(&mut tx, actor, Some(agency_id), action, &user_id.to_string(), serde_json::json!({}))
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
+            }
+
+            async fn assignments(&self, user_id: uuid::Uuid) -> $crate::Result<Vec<uuid::Uuid>> {
+                let rows: Vec<(uuid::Uuid,)> =
+                    sqlx::query_as("SELECT agency_id FROM assessor_assignments WHERE user_id = $1")
+                        .bind(user_id)
+                        .fetch_all(&self.read)
+                        .await?;
+                Ok(rows.into_iter().map(|(id,)| id).collect())
+            }
+
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                user_id: uuid::Uuid,
+                csrf: &str,
+                expires_at: i64,
+            ) -> $crate::Result<()> {
+                $crate::sql::retry(|| async {
+                    let now = $crate::now();
+                    let mut tx = self.write.begin().await?;
+                    // Expired sessions go whenever a new one is made, so the table never grows without bound.
+                    sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
+                    sqlx::query(
+                        "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(token_hash)
+                    .bind(user_id)
+                    .bind(csrf)
+                    .bind(now)
+                    .bind(expires_at)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
+            }
+
+            async fn session(&self, token_hash: &str, now: i64) -> $crate::Result<Option<$crate::SessionRecord>> {
+                let sql = format!(
+                    "SELECT {}, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active",
+                    $crate::sql::USER_COLUMNS
+                );
+                let row: Option<$crate::sql::SessionRow> =
+                    sqlx::query_as(&sql).bind(token_hash).bind(now).fetch_optional(&self.read).await?;
+                row.map(|row| {
+                    Ok($crate::SessionRecord { user: row.user.try_into()?, csrf: row.csrf, expires_at: row.expires_at })
+                })
+                .transpose()
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> $crate::Result<()> {
+                $crate::sql::retry(|| async {
+                    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .execute(&self.write)
+                        .await?;
+                    Ok(())
+                })
+                .await
+            }
+
+            async fn create_api_token(
+                &self,
+                actor: &$crate::Actor,
+                user_id: uuid::Uuid,
+                name: &str,
+                token_hash: &str,
+            ) -> $crate::Result<()> {
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    sqlx::query(
+                        "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(token_hash)
+                    .bind(user_id)
+                    .bind(name)
+                    .bind($crate::now())
+                    .execute(&mut *tx)
+                    .await?;
+                    Self::audit_in(&mut tx, actor, None, "token.create", name, serde_json::json!({ "user": user_id }))
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
+            }
+
+            async fn api_token_user(&self, token_hash: &str) -> $crate::Result<Option<$crate::User>> {
+                let sql = format!(
+                    "SELECT {} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE t.token_hash = $1 AND u.active",
+                    $crate::sql::USER_COLUMNS
+                );
+                let row: Option<$crate::sql::UserRow> =
+                    sqlx::query_as(&sql).bind(token_hash).fetch_optional(&self.read).await?;
+                row.map($crate::User::try_from).transpose()
+            }
+
+            async fn put_setup_token(&self, token_hash: &str) -> $crate::Result<()> {
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
+                    sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
+                        .bind(token_hash)
+                        .bind($crate::now())
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
+            }
+
+            async fn complete_setup(
+                &self,
+                token_hash: &str,
+                draft: &$crate::UserDraft,
+                password_hash: &str,
+            ) -> $crate::Result<Option<$crate::User>> {
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    let taken = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+                    if taken.rows_affected() == 0 || users > 0 {
+                        return Ok(None);
+                    }
+                    tx.commit().await?;
+                    let actor = $crate::Actor::system("setup");
+                    Ok(Some(self.write_user_once(&actor, None, draft, Some(password_hash)).await?))
+                })
+                .await
+            }
+
+            async fn audit(
+                &self,
+                query: &$crate::AuditQuery,
+            ) -> $crate::Result<$crate::Page<$crate::AuditEntry>> {
+                const COLUMNS: &str = "seq, at, actor_id, actor_name, agency_id, action, subject, detail";
+                let (total, rows): (i64, Vec<$crate::sql::AuditRow>) = match query.agency_id {
+                    Some(agency_id) => {
+                        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE agency_id = $1")
+                            .bind(agency_id)
+                            .fetch_one(&self.read)
+                            .await?;
+                        let sql = format!(
+                            "SELECT {COLUMNS} FROM audit_log WHERE agency_id = $1 ORDER BY seq DESC \
+                             LIMIT $2 OFFSET $3"
+                        );
+                        let rows = sqlx::query_as(&sql)
+                            .bind(agency_id)
+                            .bind(query.limit)
+                            .bind(query.offset)
+                            .fetch_all(&self.read)
+                            .await?;
+                        (total, rows)
+                    }
+                    None => {
+                        let (total,): (i64,) =
+                            sqlx::query_as("SELECT COUNT(*) FROM audit_log").fetch_one(&self.read).await?;
+                        let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT $1 OFFSET $2");
+                        let rows =
+                            sqlx::query_as(&sql).bind(query.limit).bind(query.offset).fetch_all(&self.read).await?;
+                        (total, rows)
+                    }
+                };
+                Ok($crate::Page {
+                    items: rows.into_iter().map($crate::AuditEntry::from).collect(),
+                    total,
+                    offset: query.offset,
+                    limit: query.limit,
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;
