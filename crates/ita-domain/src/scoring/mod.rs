@@ -7,7 +7,7 @@ mod explain;
 mod level;
 pub mod oit;
 pub mod survey;
-mod view;
+pub mod view;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,77 @@
+//! The web platform: server-rendered pages (Thai first, English on request) and a JSON API over the store.
+//! Handlers extract and parse, ask the policy in `ita_domain::platform`, call the store, and render a template.
+
+mod auth;
+mod error;
+mod page;
+mod routes;
+mod scoring;
+mod security;
+mod settings;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use ita_domain::methodology::Catalog;
+use ita_domain::report::Library;
+use ita_report::FontSet;
+use ita_store::Store;
+
+pub use auth::hash_password;
+pub use error::WebError;
+pub use settings::Settings;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub catalog: Arc<Catalog>,
+    pub library: Arc<Library>,
+    pub fonts: FontSet,
+    pub settings: Arc<Settings>,
+    pub limiter: Arc<auth::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, fonts: FontSet) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            store,
+            catalog: Arc::new(Catalog::builtin()?),
+            library: Arc::new(Library::builtin()?),
+            fonts,
+            settings: Arc::new(settings),
+            limiter: Arc::new(auth::LoginLimiter::default()),
+        })
+    }
+}
+
+/// The whole application: pages, API, static files, and the layers every request passes.
+pub fn app(state: AppState) -> Router {
+    routes::router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::extract::DefaultBodyLimit::max(security::BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Creates a one-time set-up link while there is no account; returns the path to open.
+pub async fn setup_link(state: &AppState) -> anyhow::Result<Option<String>> {
+    if state.store.user_count().await? > 0 {
+        return Ok(None);
+    }
+    let token = auth::random_token();
+    state.store.put_setup_token(&auth::token_hash(&token)).await?;
+    Ok(Some(format!("/setup/{token}")))
+}
+
+/// Serves until Ctrl-C, on an already bound listener (tests bind port 0 and read the port back).
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! What every page template knows: the language, the signed-in account (if any), the CSRF token for its forms
+//! and where it is; plus small helpers templates use (Thai dates, numbers, URL encoding).
+
+use ita_domain::Lang;
+use ita_domain::platform::Role;
+use ita_store::User;
+
+/// The frame of every page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub lang: Lang,
+    pub user: Option<PageUser>,
+    pub csrf: String,
+    /// The current path and query, for the language switch and sign-in redirects.
+    pub here: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageUser {
+    pub display_name: String,
+    pub role: Role,
+    pub agency_id: Option<uuid::Uuid>,
+}
+
+impl PageUser {
+    pub fn from_user(user: &User) -> PageUser {
+        PageUser { display_name: user.display_name.clone(), role: user.role, agency_id: user.agency_id }
+    }
+}
+
+impl Page {
+    /// Thai or English.
+    pub fn t<'a>(&self, thai: &'a str, english: &'a str) -> &'a str {
+        self.lang.pick(thai, english)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn role_name(&self) -> &'static str {
+        match &self.user {
+            Some(user) => self.lang.pick(user.role.thai(), user.role.english()),
+            None => "",
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|user| user.role == Role::NationalAdmin)
+    }
+
+    pub fn sees_accounts(&self) -> bool {
+        self.user.as_ref().is_some_and(|user| matches!(user.role, Role::NationalAdmin | Role::AgencyAdmin))
+    }
+
+    /// The link that shows this same page in the other language.
+    pub fn switch_link(&self) -> String {
+        let other = if self.lang == Lang::Th { "en" } else { "th" };
+        format!("/lang/{other}?next={}", url_encode(&self.here))
+    }
+}
+
+/// Percent-encodes a text for a query string.
+pub fn url_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// A Unix time as a Thai (Buddhist-era) or English date and time, in Thailand's time (UTC+7).
+pub fn local_time(lang: Lang, unix_seconds: i64) -> String {
+    let local = unix_seconds + 7 * 3600;
+    let days = local.div_euclid(86_400);
+    let seconds = local.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    let date = ita_domain::thai::CalendarDate { year: year as i32, month: month as u8, day: day as u8 };
+    let clock = format!("{:02}:{:02}", seconds / 3600, (seconds % 3600) / 60);
+    match lang {
+        Lang::Th => format!("{} {clock} น.", date.thai()),
+        Lang::En => format!("{} {clock}", date.english()),
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day), Gregorian (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// An ISO date (`2022-05-01`) as a Thai or English date; the text itself when it is not one.
+pub fn iso_date(lang: Lang, text: &str) -> String {
+    let parts: Vec<&str> = text.split('-').collect();
+    let parsed = match parts.as_slice() {
+        [year, month, day] => match (year.parse::<i32>(), month.parse::<u8>(), day.parse::<u8>()) {
+            (Ok(year), Ok(month), Ok(day)) => Some(ita_domain::thai::CalendarDate { year, month, day }),
+            _ => None,
+        },
+        _ => None,
+    };
+    match (parsed, lang) {
+        (Some(date), Lang::Th) => date.thai(),
+        (Some(date), Lang::En) => date.english(),
+        (None, _) => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_times_show_in_thailand_time_and_the_buddhist_era() {
+        // 2022-09-30 17:00 UTC is 1 October 2022, 00:00 in Bangkok: fiscal year 2566 begins.
+        assert_eq!(local_time(Lang::Th, 1_664_557_200), "1 ตุลาคม 2565 00:00 น.");
+        assert_eq!(iso_date(Lang::Th, "2022-05-01"), "1 พฤษภาคม 2565");
+        assert_eq!(url_encode("/agencies?q=เขา"), "/agencies%3Fq%3D%E0%B9%80%E0%B8%82%E0%B8%B2");
+    }
+}

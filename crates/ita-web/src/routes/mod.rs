@@ -1,0 +1,34 @@
+//! Every route, one module per resource, each with its `router()`.
+
+pub mod agencies;
+pub mod api;
+mod session;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+
+use crate::AppState;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let _ = state;
+    Router::new()
+        .route("/", get(home))
+        .route("/static/site.css", get(stylesheet))
+        .merge(session::router())
+        .merge(agencies::router())
+        .nest("/api", api::router())
+        .fallback(|| async { crate::WebError::NotFound })
+}
+
+async fn home(visitor: crate::auth::Visitor) -> Redirect {
+    if visitor.signed_in { Redirect::to("/agencies") } else { Redirect::to("/sign-in") }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/site.css"),
+    )
+}

@@ -1,0 +1,26 @@
+//! The server's settings, after defaults, `ita.toml`, `ITA_*` variables and flags have been merged (the
+//! binary does the merging); nothing secret lives here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Shown in printed links; `http://127.0.0.1:8080` by default.
+    pub public_url: String,
+    /// Whether cookies carry `Secure`: on when the public URL is https or the server listens on loopback
+    /// (browsers treat http://127.0.0.1 as secure), off for plain http on a LAN address.
+    pub secure_cookies: bool,
+    /// How long a sign-in lasts.
+    pub session_hours: i64,
+}
+
+impl Settings {
+    pub fn for_listen(listen: SocketAddr, data_dir: PathBuf) -> Settings {
+        let public_url = format!("http://{listen}");
+        Settings { listen, data_dir, secure_cookies: listen.ip().is_loopback(), public_url, session_hours: 8 }
+    }
+}

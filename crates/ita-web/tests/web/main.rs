@@ -1,0 +1,5 @@
+//! The web platform's integration tests: one binary; every test spawns the real app on a random port with a
+//! fresh database (SQLite in a temporary folder, or a scratch PostgreSQL database) and acts as a user would.
+
+mod helpers;
+mod pages;
