@@ -46,6 +46,10 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     // Agencies.
     async fn create_agency(&self, actor: &Actor, draft: &AgencyDraft) -> Result<Agency>;
+    /// Creates many agencies in one transaction (an import), in order, each with its own audit entry. A code
+    /// that is taken already is that draft's `Conflict` and the others are still created; a draft may name as
+    /// its parent only an agency that exists before the call. The outer error means nothing was written.
+    async fn create_agencies(&self, actor: &Actor, drafts: &[AgencyDraft]) -> Result<Vec<Result<Agency>>>;
     async fn update_agency(&self, actor: &Actor, id: Uuid, draft: &AgencyDraft) -> Result<Agency>;
     async fn agency(&self, id: Uuid) -> Result<Option<Agency>>;
     async fn agency_by_code(&self, code: &AgencyCode) -> Result<Option<Agency>>;

@@ -396,6 +396,74 @@ macro_rules! impl_store {
                 Ok(agency)
             }
 
+            async fn create_agencies_once(
+                &self,
+                actor: &$crate::Actor,
+                drafts: &[$crate::AgencyDraft],
+            ) -> $crate::Result<Vec<$crate::Result<$crate::Agency>>> {
+                let mut tx = self.write.begin().await?;
+                let now = $crate::now();
+                let mut outcomes = Vec::with_capacity(drafts.len());
+                for draft in drafts {
+                    let id = uuid::Uuid::new_v4();
+                    // `DO NOTHING` rather than an error, so that a taken code leaves the transaction usable for
+                    // the rest of the batch on PostgreSQL too.
+                    let inserted: Option<(uuid::Uuid,)> = sqlx::query_as(
+                        "INSERT INTO agencies (id, code, name_th, name_en, kind, province, district, parent_id, \
+                         website, contact, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+                         ON CONFLICT (code) DO NOTHING RETURNING id",
+                    )
+                    .bind(id)
+                    .bind(draft.code.as_str())
+                    .bind(&draft.name_th)
+                    .bind(&draft.name_en)
+                    .bind(draft.kind.code())
+                    .bind(&draft.province)
+                    .bind(&draft.district)
+                    .bind(draft.parent_id)
+                    .bind(&draft.website)
+                    .bind(&draft.contact)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if inserted.is_none() {
+                        outcomes.push(Err($crate::StoreError::Conflict {
+                            field: "agency_code",
+                            value: draft.code.to_string(),
+                        }));
+                        continue;
+                    }
+                    // The row holds exactly the draft's values, so reading it back would only cost a query.
+                    let agency = $crate::Agency {
+                        id,
+                        code: draft.code.clone(),
+                        name_th: draft.name_th.clone(),
+                        name_en: draft.name_en.clone(),
+                        kind: draft.kind,
+                        province: draft.province.clone(),
+                        district: draft.district.clone(),
+                        parent_id: draft.parent_id,
+                        website: draft.website.clone(),
+                        contact: draft.contact.clone(),
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    Self::audit_in(
+                        &mut tx,
+                        actor,
+                        Some(id),
+                        "agency.create",
+                        agency.code.as_str(),
+                        serde_json::to_value(&agency).unwrap_or_default(),
+                    )
+                    .await?;
+                    outcomes.push(Ok(agency));
+                }
+                tx.commit().await?;
+                Ok(outcomes)
+            }
+
             async fn update_agency_once(
                 &self,
                 actor: &$crate::Actor,
@@ -664,6 +732,14 @@ macro_rules! impl_store {
                 $crate::sql::retry(|| self.create_agency_once(actor, draft)).await
             }
 
+            async fn create_agencies(
+                &self,
+                actor: &$crate::Actor,
+                drafts: &[$crate::AgencyDraft],
+            ) -> $crate::Result<Vec<$crate::Result<$crate::Agency>>> {
+                $crate::sql::retry(|| self.create_agencies_once(actor, drafts)).await
+            }
+
             async fn update_agency(
                 &self,
                 actor: &$crate::Actor,
@@ -885,7 +961,10 @@ macro_rules! impl_store {
                     }
                     // A new password ends every session of the account.
                     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-                    Self::audit_in(&mut tx, actor, None, "user.password", &id.to_string(), serde_json::json!({}))
+                    // The entry names the account's agency, so that its agency administrator sees it too.
+                    let (agency_id,): (Option<uuid::Uuid>,) =
+                        sqlx::query_as("SELECT agency_id FROM users WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+                    Self::audit_in(&mut tx, actor, agency_id, "user.password", &id.to_string(), serde_json::json!({}))
                         .await?;
                     tx.commit().await?;
                     Ok(())
@@ -1041,8 +1120,19 @@ macro_rules! impl_store {
                     .bind($crate::now())
                     .execute(&mut *tx)
                     .await?;
-                    Self::audit_in(&mut tx, actor, None, "token.create", name, serde_json::json!({ "user": user_id }))
+                    let (agency_id,): (Option<uuid::Uuid>,) = sqlx::query_as("SELECT agency_id FROM users WHERE id = $1")
+                        .bind(user_id)
+                        .fetch_one(&mut *tx)
                         .await?;
+                    Self::audit_in(
+                        &mut tx,
+                        actor,
+                        agency_id,
+                        "token.create",
+                        name,
+                        serde_json::json!({ "user": user_id }),
+                    )
+                    .await?;
                     tx.commit().await?;
                     Ok(())
                 })

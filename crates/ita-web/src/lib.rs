@@ -2,7 +2,9 @@
 //! Handlers extract and parse, ask the policy in `ita_domain::platform`, call the store, and render a template.
 
 mod auth;
+pub mod demo;
 mod error;
+mod import;
 mod page;
 mod routes;
 mod scoring;
@@ -18,7 +20,7 @@ use ita_domain::report::Library;
 use ita_report::FontSet;
 use ita_store::Store;
 
-pub use auth::hash_password;
+pub use auth::{check_password, hash_password, random_token, token_hash};
 pub use error::WebError;
 pub use settings::Settings;
 

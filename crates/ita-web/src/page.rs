@@ -18,14 +18,14 @@ pub struct Page {
 
 #[derive(Debug, Clone)]
 pub struct PageUser {
+    pub id: uuid::Uuid,
     pub display_name: String,
     pub role: Role,
-    pub agency_id: Option<uuid::Uuid>,
 }
 
 impl PageUser {
     pub fn from_user(user: &User) -> PageUser {
-        PageUser { display_name: user.display_name.clone(), role: user.role, agency_id: user.agency_id }
+        PageUser { id: user.id, display_name: user.display_name.clone(), role: user.role }
     }
 }
 
@@ -44,10 +44,6 @@ impl Page {
             Some(user) => self.lang.pick(user.role.thai(), user.role.english()),
             None => "",
         }
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.user.as_ref().is_some_and(|user| user.role == Role::NationalAdmin)
     }
 
     pub fn sees_accounts(&self) -> bool {

@@ -310,7 +310,9 @@ impl FromRequestParts<AppState> for ApiCaller {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            // The scheme name is case-insensitive (RFC 9110, section 11.1).
+            .and_then(|value| value.split_once(' '))
+            .and_then(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer").then_some(token))
             .ok_or(crate::routes::api::ApiError::Unauthorized)?;
         let user = state
             .store

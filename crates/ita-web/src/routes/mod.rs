@@ -2,7 +2,11 @@
 
 pub mod agencies;
 pub mod api;
+mod audit;
+mod imports;
+mod rounds;
 mod session;
+mod users;
 
 use axum::Router;
 use axum::http::header;
@@ -18,6 +22,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/static/site.css", get(stylesheet))
         .merge(session::router())
         .merge(agencies::router())
+        .merge(rounds::router())
+        .merge(users::router())
+        .merge(audit::router())
+        .merge(imports::router())
         .nest("/api", api::router())
         .fallback(|| async { crate::WebError::NotFound })
 }
