@@ -14,6 +14,15 @@ const RIGHT: f64 = 12.0;
 const TOP: f64 = 24.0;
 const BOTTOM: f64 = 36.0;
 
+/// The sentence under the chart, which is also its alternative text where it is an image: the wording of the
+/// PDF's caption.
+pub(crate) fn chart_caption(model: &ReportModel, options: RenderOptions) -> String {
+    options.pick(
+        &format!("คะแนนรายตัวชี้วัดเทียบกับเกณฑ์ผ่าน {} คะแนน (เส้นประ)", model.pass_mark),
+        &format!("Indicator scores against the pass mark of {} (dashed line)", model.pass_mark),
+    )
+}
+
 /// A bar per indicator (green when it reaches the pass mark, red when below), a dashed line at the pass mark,
 /// the score above each bar and the indicator number below it.
 pub fn indicator_chart_svg(model: &ReportModel, options: RenderOptions) -> String {

@@ -1,16 +1,22 @@
 //! The report as DOCX (Word): the Markdown renderer's content in the same order, on A4 with the margins of Thai
 //! official documents, "TH Sarabun New" for every script (Thai is a complex script in Word), Word heading styles
-//! for the navigation pane, and bordered tables that fit the text width. The chart is left out: docx-rs embeds
-//! only raster images and the chart is SVG.
+//! for the navigation pane, and bordered tables that fit the text width. The chart, which docx-rs can embed only
+//! as a raster image, is the HTML's SVG drawn to PNG by resvg at twice its size, with the compiled-in Sarabun as
+//! its only font (Thai digits need a Thai font), shown centred at the text width with alternative text.
+
+use std::sync::{Arc, OnceLock};
 
 use docx_rs::{
-    AlignmentType, BorderType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, Shading,
-    ShdType, SpecialIndentType, Style, StyleType, Table, TableBorder, TableBorderPosition, TableBorders,
-    TableCell, TableLayoutType, TableRow, WidthType,
+    AlignmentType, BorderType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Pic, Run, RunFonts,
+    Shading, ShdType, SpecialIndentType, Style, StyleType, Table, TableBorder, TableBorderPosition,
+    TableBorders, TableCell, TableLayoutType, TableRow, WidthType,
 };
 use ita_domain::report::ReportModel;
+use resvg::{tiny_skia, usvg};
 
-use crate::{RenderError, RenderOptions};
+use crate::chart::chart_caption;
+use crate::pdf::BUILTIN_FONTS;
+use crate::{RenderError, RenderOptions, indicator_chart_svg};
 
 /// The font of every run, for Latin, East Asian and complex scripts alike.
 const FONT: &str = "TH Sarabun New";
@@ -35,6 +41,14 @@ const INSTRUMENT_COLUMNS: [usize; 4] = [4971, 1000, 1000, 2100];
 const INDICATOR_COLUMNS: [usize; 4] = [2800, 1200, 1400, 3671];
 const MEASURE_COLUMNS: [usize; 5] = [2100, 2471, 1400, 1400, 1700];
 
+/// The chart is drawn at twice the size its SVG asks for (1280 × 560 pixels): about 200 dpi at the text width,
+/// sharp in print.
+const CHART_SCALE: f32 = 2.0;
+/// The family the chart's `sans-serif` text is drawn in.
+const CHART_FONT: &str = "Sarabun";
+/// English Metric Units per twip: the chart is shown [`TEXT_WIDTH`] wide, whatever its pixels.
+const EMU_PER_TWIP: u64 = 635;
+
 /// The shading of header rows and of an instrument's group row.
 const HEADER_FILL: &str = "D9D9D9";
 const GROUP_FILL: &str = "F2F2F2";
@@ -45,6 +59,13 @@ const LANG: &str = r#"<w:lang w:val="en-US" w:eastAsia="en-US" w:bidi="th-TH" />
 /// docx-rs cannot set either.
 const CANT_SPLIT: &str = "<w:cantSplit />";
 const REPEATED_HEADER: &str = "<w:cantSplit /><w:tblHeader />";
+/// The properties docx-rs writes for the one picture, the chart, which gets a description there.
+const CHART_PROPERTIES: &str = r#"<wp:docPr id="1" name="Figure" />"#;
+
+/// Text escaped for an XML attribute in double quotes.
+fn attribute(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
 
 fn fonts() -> RunFonts {
     RunFonts::new().ascii(FONT).hi_ansi(FONT).east_asia(FONT).cs(FONT)
@@ -144,6 +165,68 @@ fn heading_style(level: usize, size: usize) -> Style {
         .outline_lvl(level - 1)
         .align(AlignmentType::Left)
         .line_spacing(LineSpacing::new().before(240).after(120))
+}
+
+/// The fonts the chart is drawn with: only the compiled-in Sarabun, read from the binary once per process, and
+/// standing in for `sans-serif`. No system font is looked at, so the chart looks the same on every machine.
+fn chart_fonts() -> Arc<usvg::fontdb::Database> {
+    static FONTS: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut fonts = usvg::fontdb::Database::new();
+            for data in BUILTIN_FONTS {
+                fonts.load_font_source(usvg::fontdb::Source::Binary(Arc::new(data)));
+            }
+            fonts.set_sans_serif_family(CHART_FONT);
+            Arc::new(fonts)
+        })
+        .clone()
+}
+
+/// The chart as a PNG, drawn at [`CHART_SCALE`] times its SVG size, with its width and height in pixels.
+fn chart_png(model: &ReportModel, o: RenderOptions) -> Result<(Vec<u8>, u32, u32), RenderError> {
+    let failed = |what: &str| RenderError::Docx(format!("the chart could not be drawn: {what}"));
+    let options = usvg::Options {
+        font_family: CHART_FONT.to_string(),
+        fontdb: chart_fonts(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(&indicator_chart_svg(model, o), &options)
+        .map_err(|error| failed(&error.to_string()))?;
+    let size = tree.size().to_int_size().scale_by(CHART_SCALE).ok_or_else(|| failed("it has no size"))?;
+    let mut pixmap =
+        tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| failed("it has no size"))?;
+    // On white, every pixel is opaque, so its premultiplied colour is its colour and the alpha can be dropped.
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::from_scale(CHART_SCALE, CHART_SCALE), &mut pixmap.as_mut());
+    let rgb: Vec<u8> =
+        pixmap.data().chunks_exact(4).flat_map(|pixel| [pixel[0], pixel[1], pixel[2]]).collect();
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, size.width(), size.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut writer| {
+            writer.write_image_data(&rgb)?;
+            writer.finish()
+        })
+        .map_err(|error| failed(&error.to_string()))?;
+    Ok((png, size.width(), size.height()))
+}
+
+/// The chart, centred at the text width and kept with its caption below.
+fn chart(png: Vec<u8>, width: u32, height: u32) -> Paragraph {
+    let shown_width = TEXT_WIDTH as u64 * EMU_PER_TWIP;
+    let shown_height = shown_width * u64::from(height) / u64::from(width.max(1));
+    let emu = |value: u64| u32::try_from(value).unwrap_or(u32::MAX);
+    Paragraph::new()
+        .align(AlignmentType::Center)
+        .keep_next(true)
+        .line_spacing(LineSpacing::new().before(120).after(0))
+        .add_run(Run::new().add_image(
+            Pic::new_with_dimensions(png, width, height).size(emu(shown_width), emu(shown_height)),
+        ))
 }
 
 /// A table cell of one width, its text in paragraphs (one per line).
@@ -325,6 +408,17 @@ pub fn render(model: &ReportModel, options: RenderOptions) -> Result<Vec<u8>, Re
         Cell::new(""),
     ]);
     doc = doc.add_table(table(&INSTRUMENT_COLUMNS, header, rows));
+
+    // The chart where the HTML and the PDF have it, with the PDF's caption, which is also its alternative text.
+    let caption = chart_caption(model, o);
+    let (png, width, height) = chart_png(model, o)?;
+    doc = doc.add_paragraph(chart(png, width, height));
+    doc = doc.add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .line_spacing(LineSpacing::new().before(60).after(120))
+            .add_run(run(&caption, PLAIN)),
+    );
 
     doc = doc.add_paragraph(heading(
         "Heading2",
@@ -537,12 +631,13 @@ pub fn render(model: &ReportModel, options: RenderOptions) -> Result<Vec<u8>, Re
         ));
     }
 
-    pack(doc)
+    pack(doc, &caption)
 }
 
-/// Writes the package, with what docx-rs cannot say added to its XML: the Thai language of complex-script runs
-/// and the repeated header rows.
-fn pack(doc: Docx) -> Result<Vec<u8>, RenderError> {
+/// Writes the package, with what docx-rs cannot say added to its XML: the Thai language of complex-script runs,
+/// the repeated header rows and the chart's alternative text (`descr`, which Word shows as "Alt Text" and screen
+/// readers read).
+fn pack(doc: Docx, chart_text: &str) -> Result<Vec<u8>, RenderError> {
     let mut parts = doc.build();
     let styles = String::from_utf8(std::mem::take(&mut parts.styles))
         .map_err(|error| RenderError::Docx(format!("styles.xml is not UTF-8: {error}")))?;
@@ -550,7 +645,14 @@ fn pack(doc: Docx) -> Result<Vec<u8>, RenderError> {
         styles.replacen("</w:rPr></w:rPrDefault>", &format!("{LANG}</w:rPr></w:rPrDefault>"), 1).into_bytes();
     let document = String::from_utf8(std::mem::take(&mut parts.document))
         .map_err(|error| RenderError::Docx(format!("document.xml is not UTF-8: {error}")))?;
-    parts.document = document.replace(CANT_SPLIT, REPEATED_HEADER).into_bytes();
+    parts.document = document
+        .replace(CANT_SPLIT, REPEATED_HEADER)
+        .replacen(
+            CHART_PROPERTIES,
+            &CHART_PROPERTIES.replace(" />", &format!(r#" descr="{}" />"#, attribute(chart_text))),
+            1,
+        )
+        .into_bytes();
     let mut bytes = std::io::Cursor::new(Vec::new());
     parts.pack(&mut bytes).map_err(|error| RenderError::Docx(error.to_string()))?;
     Ok(bytes.into_inner())

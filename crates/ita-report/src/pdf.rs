@@ -28,8 +28,9 @@ use crate::{RenderError, RenderOptions};
 /// The template, compiled into the binary.
 const TEMPLATE: &str = include_str!("../templates/report.typ");
 
-/// The fonts compiled into the binary: Sarabun, SIL Open Font License 1.1 (`fonts/OFL-Sarabun.txt`).
-const BUILTIN_FONTS: [&[u8]; 4] = [
+/// The fonts compiled into the binary: Sarabun, SIL Open Font License 1.1 (`fonts/OFL-Sarabun.txt`). The DOCX
+/// chart is drawn with them too.
+pub(crate) const BUILTIN_FONTS: [&[u8]; 4] = [
     include_bytes!("../fonts/Sarabun-Regular.ttf"),
     include_bytes!("../fonts/Sarabun-Bold.ttf"),
     include_bytes!("../fonts/Sarabun-Italic.ttf"),

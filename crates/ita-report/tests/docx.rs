@@ -1,6 +1,7 @@
 //! The DOCX renderer with real tools: the reference agency's report is written as DOCX, its package is read back
-//! (fonts for complex scripts, heading styles, A4 margins, repeated table headers), and LibreOffice converts it to
-//! PDF, whose text (through pdftotext) must carry the agency, the total in Thai digits and the measures table.
+//! (fonts for complex scripts, heading styles, A4 margins, repeated table headers, the chart as a PNG with its
+//! alternative text), and LibreOffice converts it to PDF, whose text (through pdftotext) must carry the agency,
+//! the total in Thai digits and the measures table, and whose images (through pdfimages) the chart.
 //! The tools are required: a machine without them fails here, naming the package to install.
 
 use std::io::Read as _;
@@ -14,6 +15,7 @@ use ita_domain::methodology::Catalog;
 use ita_domain::report::{self, Library, ReportModel, ReportRequest};
 use ita_domain::thai::CalendarDate;
 use ita_report::{FontSet, Format, RenderOptions};
+use resvg::tiny_skia;
 
 const THAI: RenderOptions = RenderOptions { lang: Lang::Th, thai_digits: true };
 const ENGLISH: RenderOptions = RenderOptions { lang: Lang::En, thai_digits: false };
@@ -59,6 +61,40 @@ fn part(bytes: &[u8], name: &str) -> String {
     let mut text = String::new();
     file.read_to_string(&mut text).unwrap();
     text
+}
+
+/// The files of the package under `folder` whose names end with `extension`, with their bytes.
+fn files(bytes: &[u8], folder: &str, extension: &str) -> Vec<(String, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = archive
+        .file_names()
+        .filter(|name| name.starts_with(folder) && name.ends_with(extension))
+        .map(str::to_string)
+        .collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let mut content = Vec::new();
+            archive.by_name(&name).unwrap().read_to_end(&mut content).unwrap();
+            (name, content)
+        })
+        .collect()
+}
+
+/// How many pixels of the image are within a small distance of `colour` (opaque RGB).
+fn pixels_like(image: &tiny_skia::Pixmap, colour: [u8; 3]) -> usize {
+    image
+        .pixels()
+        .iter()
+        .map(|pixel| pixel.demultiply())
+        .filter(|pixel| {
+            pixel.alpha() == 255
+                && [pixel.red(), pixel.green(), pixel.blue()]
+                    .iter()
+                    .zip(colour)
+                    .all(|(&have, want)| have.abs_diff(want) <= 8)
+        })
+        .count()
 }
 
 #[test]
@@ -113,6 +149,63 @@ fn the_package_has_thai_fonts_heading_styles_and_a4_margins() {
             .sum();
         assert_eq!(width, 11906 - 1701 - 1134, "a table grid {grid}");
     }
+}
+
+#[test]
+fn the_chart_is_a_png_drawn_at_twice_its_size_shown_at_the_text_width_with_alternative_text() {
+    let bytes = docx("examples/khaothong-2565.toml", THAI);
+    let media = files(&bytes, "word/media/", ".png");
+    assert_eq!(
+        media.len(),
+        1,
+        "one picture, the chart: {:?}",
+        media.iter().map(|(name, _)| name).collect::<Vec<_>>()
+    );
+    let (name, png) = &media[0];
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{name} is a PNG");
+    let image =
+        tiny_skia::Pixmap::decode_png(png).unwrap_or_else(|error| panic!("{name} does not decode: {error}"));
+    assert_eq!((image.width(), image.height()), (1280, 560), "twice the SVG's 640 × 280");
+    assert!(pixels_like(&image, [0xff, 0xff, 0xff]) > 1280 * 560 / 2, "a white background");
+    assert!(pixels_like(&image, [0x2e, 0x7d, 0x32]) > 10_000, "green bars for the indicators that pass");
+    assert!(pixels_like(&image, [0xc0, 0x39, 0x2b]) > 1_000, "a red bar for the one below the pass mark");
+    // The tick labels are the only text in this grey: if no font had been found, there would be none.
+    assert!(pixels_like(&image, [0x55, 0x55, 0x55]) > 50, "the axis numbers are drawn");
+
+    let document = part(&bytes, "word/document.xml");
+    let relationships = part(&bytes, "word/_rels/document.xml.rels");
+    let file = name.trim_start_matches("word/");
+    let relationship = relationships
+        .split("<Relationship ")
+        .find(|relationship| relationship.contains(&format!(r#"Target="{file}""#)))
+        .unwrap_or_else(|| panic!("no relationship names {file}:\n{relationships}"));
+    let id = relationship.split(r#"Id=""#).nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    assert!(document.contains(&format!(r#"<a:blip r:embed="{id}" />"#)), "the document shows {file}");
+    assert!(
+        document.contains(r#"descr="คะแนนรายตัวชี้วัดเทียบกับเกณฑ์ผ่าน ๘๕.๐๐ คะแนน (เส้นประ)""#),
+        "the chart's alternative text, in the report's language and digits"
+    );
+    // 9,071 twips (16 cm, the text width) by 560/1280 of that, in English Metric Units.
+    assert!(
+        document.contains(r#"<wp:extent cx="5760085" cy="2520037" />"#),
+        "the chart fills the text width"
+    );
+    let drawing = document.find("<w:drawing>").unwrap();
+    let paragraph_start =
+        ["<w:p>", "<w:p "].iter().filter_map(|start| document[..drawing].rfind(start)).max().unwrap();
+    assert!(
+        document[paragraph_start..drawing].contains(r#"<w:jc w:val="center" />"#),
+        "the chart is centred"
+    );
+    let instruments = document.find("คะแนนถ่วงน้ำหนัก").unwrap();
+    let indicators = document.find("ผลการวิเคราะห์รายตัวชี้วัด").unwrap();
+    assert!(
+        instruments < drawing && drawing < indicators,
+        "the chart follows the instruments table, as in the HTML and the PDF"
+    );
+
+    let english = part(&docx("examples/khaothong-2565.toml", ENGLISH), "word/document.xml");
+    assert!(english.contains(r#"descr="Indicator scores against the pass mark of 85.00 (dashed line)""#));
 }
 
 #[test]
@@ -254,4 +347,18 @@ fn libreoffice_converts_the_docx_and_the_pdf_carries_the_report() {
     {
         assert!(shows(&text, expected), "the PDF's text lacks {expected}:\n{text}");
     }
+    let images_file = folder.path().join("pdfimages.txt");
+    run_tool(
+        Command::new("pdfimages").arg("-list").arg(&pdf),
+        "pdfimages",
+        "poppler-utils",
+        &images_file,
+        Duration::from_secs(60),
+    );
+    // Two header lines, then one line per image: page, number, type ("image", or "smask" for a transparency
+    // mask), width, height, ...
+    let list = std::fs::read_to_string(&images_file).unwrap();
+    let images: Vec<Vec<&str>> = list.lines().skip(2).map(|line| line.split_whitespace().collect()).collect();
+    assert_eq!(images.len(), 1, "the chart is the PDF's one image:\n{list}");
+    assert_eq!(&images[0][2..5], ["image", "1280", "560"], "the chart at full resolution:\n{list}");
 }

@@ -596,7 +596,7 @@ async fn round_page(
             .map(|(code, instrument)| ScoreRow {
                 label: format!("{code} {}", lang.pick(&instrument.name_th, &instrument.name_en)),
                 score: format!("{:.2}", instrument.score),
-                points_lost: format!("{:.0}%", instrument.weight),
+                points_lost: format!("{:.0}%", instrument.weight * 100.0),
                 below: instrument.score < pass_mark,
             })
             .collect();

@@ -123,6 +123,7 @@ async fn results_story(db: Db) {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("78.35"), "the total: {}", page.body);
     assert!(page.body.contains("<svg"), "the chart");
+    assert!(page.body.contains(">30%<") && page.body.contains(">40%<"), "instrument weights in percent");
     let docx = officer.get(&format!("/agencies/{}/rounds/{}/report/docx", khaothong.id, round.id)).await;
     assert_eq!(docx.status, 200);
     assert!(docx.bytes.starts_with(b"PK"), "a DOCX is a zip");
