@@ -516,10 +516,7 @@ impl ReportData {
             total: [o.pick("คะแนนรวม", "Total"), o.number(model.total)],
             heading_indicators: o.pick("ผลการวิเคราะห์รายตัวชี้วัด", "Analysis by indicator"),
             chart_svg: crate::indicator_chart_svg(model, o),
-            chart_caption: o.pick(
-                &format!("คะแนนรายตัวชี้วัดเทียบกับเกณฑ์ผ่าน {} คะแนน (เส้นประ)", model.pass_mark),
-                &format!("Indicator scores against the pass mark of {} (dashed line)", model.pass_mark),
-            ),
+            chart_caption: crate::chart::chart_caption(model, o),
             indicators_header: split(&o.pick(
                 "ตัวชี้วัดของการประเมิน ITA | คะแนน | สถานะ | ประเด็นที่ต้องแก้ไข/ปรับปรุง",
                 "ITA indicator | Score | Status | What must be improved",

@@ -50,7 +50,7 @@ impl AppState {
 
 /// The whole application: pages, API, static files, and the layers every request passes.
 pub fn app(state: AppState) -> Router {
-    routes::router(state.clone())
+    routes::router()
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::extract::DefaultBodyLimit::max(security::BODY_LIMIT))
@@ -67,13 +67,31 @@ pub async fn setup_link(state: &AppState) -> anyhow::Result<Option<String>> {
     Ok(Some(format!("/setup/{token}")))
 }
 
-/// Serves until Ctrl-C, on an already bound listener (tests bind port 0 and read the port back).
+/// Serves until Ctrl-C or SIGTERM (finishing the requests under way), on an already bound listener (tests bind port 0 and read the port back).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM as `docker stop` and systemd send it.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }

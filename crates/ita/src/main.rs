@@ -1,8 +1,11 @@
 //! `ita`: the thin command line of open-ita. Each subcommand parses its arguments and calls into the crates.
 
+mod admin_cmd;
+mod config;
 mod methodology_cmd;
 mod report_cmd;
 mod score_cmd;
+mod serve_cmd;
 mod table;
 
 use std::path::PathBuf;
@@ -71,6 +74,47 @@ enum Command {
         #[command(subcommand)]
         command: MethodologyCommand,
     },
+    /// Run the web platform (SQLite in ./data by default, or PostgreSQL); see `ita config example`.
+    Serve {
+        #[command(flatten)]
+        flags: config::ServeFlags,
+        /// Load the demonstration data (one province, fiscal years 2565-2569) when there is no agency yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Fill an empty database with demonstration data of any size (e.g. the national size for benchmarks).
+    Demo {
+        /// Agencies in all (8300 is about the national size).
+        #[arg(long, default_value_t = ita_web::demo::DemoSize::PROVINCE.agencies)]
+        agencies: usize,
+        /// Fiscal years from 2565 on (1 to 5).
+        #[arg(long, default_value_t = ita_web::demo::DemoSize::PROVINCE.years)]
+        years: u16,
+        #[command(flatten)]
+        store: config::StoreFlags,
+    },
+    /// Accounts, from the command line.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The settings file.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an account; the password is read from standard input.
+    Create(admin_cmd::CreateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print a commented example ita.toml.
+    Example,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +178,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             MethodologyCommand::Check { file } => methodology_cmd::check(&file),
             MethodologyCommand::Diff { old, new } => methodology_cmd::diff(&catalog, &old, &new),
         },
+        Command::Serve { flags, demo } => {
+            let settings = config::Config::load(flags.store.config.as_deref(), flags.layer())?;
+            serve_cmd::serve(settings, catalog, demo)
+        }
+        Command::Demo { agencies, years, store } => {
+            let settings = config::Config::load(store.config.as_deref(), store.layer())?;
+            serve_cmd::demo(&settings, &catalog, ita_web::demo::DemoSize { agencies, years })
+        }
+        Command::Admin { command: AdminCommand::Create(args) } => admin_cmd::create(&args),
+        Command::Config { command: ConfigCommand::Example } => {
+            print!("{}", config::EXAMPLE);
+            Ok(())
+        }
     }
 }
 

@@ -15,8 +15,7 @@ use axum::routing::get;
 
 use crate::AppState;
 
-pub fn router(state: AppState) -> Router<AppState> {
-    let _ = state;
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/static/site.css", get(stylesheet))

@@ -70,7 +70,10 @@ fn api(app: &TestApp, token: Option<&str>) -> Api {
 /// Makes a token for an account the way the token page does: the database keeps only its SHA-256.
 async fn token_for(app: &TestApp, user: &User) -> String {
     let token = ita_web::random_token();
-    app.store.create_api_token(&TestApp::admin_actor(), user.id, "test", &ita_web::token_hash(&token)).await.unwrap();
+    app.store
+        .create_api_token(&TestApp::admin_actor(), user.id, "test", &ita_web::token_hash(&token))
+        .await
+        .unwrap();
     token
 }
 
