@@ -590,9 +590,11 @@ async fn round_page(
             (None, None) => "-".into(),
         };
         page.level_reason = lang.pick(&view.level_reason_th, &view.level_reason_en).to_string();
-        page.instruments = view
+        // In the methodology's order (IIT, EIT, OIT), as ITAS shows them, not alphabetically.
+        page.instruments = methodology
             .instruments
             .iter()
+            .filter_map(|instrument| view.instruments.get_key_value(&instrument.code))
             .map(|(code, instrument)| ScoreRow {
                 label: format!("{code} {}", lang.pick(&instrument.name_th, &instrument.name_en)),
                 score: format!("{:.2}", instrument.score),

@@ -124,6 +124,8 @@ async fn results_story(db: Db) {
     assert!(page.body.contains("78.35"), "the total: {}", page.body);
     assert!(page.body.contains("<svg"), "the chart");
     assert!(page.body.contains(">30%<") && page.body.contains(">40%<"), "instrument weights in percent");
+    let iit = page.body.find("IIT แบบวัด").unwrap();
+    assert!(iit < page.body.find("EIT แบบวัด").unwrap(), "IIT first, as the methodology orders them");
     let docx = officer.get(&format!("/agencies/{}/rounds/{}/report/docx", khaothong.id, round.id)).await;
     assert_eq!(docx.status, 200);
     assert!(docx.bytes.starts_with(b"PK"), "a DOCX is a zip");
