@@ -64,6 +64,19 @@ pub fn conflict_message(field: &str, value: &str) -> Invalid {
     }
 }
 
+/// A taken unique value becomes a message on the form it came from; any other store error stays an error.
+pub fn conflict_problem(error: StoreError) -> Result<Invalid, WebError> {
+    match error {
+        StoreError::Conflict { field, value } => Ok(conflict_message(field, &value)),
+        other => Err(other.into()),
+    }
+}
+
+/// A page template rendered to HTML; a template error is an internal error.
+pub fn render(template: &impl Template) -> Result<axum::response::Html<String>, WebError> {
+    Ok(axum::response::Html(template.render().map_err(anyhow::Error::new)?))
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {

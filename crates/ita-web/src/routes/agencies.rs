@@ -19,6 +19,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
+use crate::error::{conflict_problem, render};
 use crate::page::Page;
 use crate::scoring::{agency_info, draft_from_indicators, level_name, methodology_of, score_record};
 use crate::{AppState, WebError};
@@ -38,10 +39,6 @@ pub fn router() -> Router<AppState> {
 
 pub fn actor(viewer: &Viewer) -> Actor {
     Actor { id: Some(viewer.user.id), name: viewer.user.display_name.clone() }
-}
-
-fn render(template: &impl Template) -> Result<Html<String>, WebError> {
-    Ok(Html(template.render().map_err(anyhow::Error::new)?))
 }
 
 fn scope(agency: &Agency) -> AgencyScope<'_> {
@@ -348,13 +345,6 @@ async fn new_form(viewer: Viewer) -> Result<Html<String>, WebError> {
     }
     let title = viewer.t("เพิ่มหน่วยงาน", "New agency");
     render(&form_page(&viewer, title, "/agencies".into(), AgencyForm::default(), &[]))
-}
-
-fn conflict_problem(error: ita_store::StoreError) -> Result<Invalid, WebError> {
-    match error {
-        ita_store::StoreError::Conflict { field, value } => Ok(crate::error::conflict_message(field, &value)),
-        other => Err(other.into()),
-    }
 }
 
 async fn create(

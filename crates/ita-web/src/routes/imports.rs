@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::error::conflict_message;
+use crate::error::render;
 use crate::import::{self, Row, Table};
 use crate::page::Page;
 use crate::routes::agencies::{AgencyForm, actor};
@@ -32,10 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/import/template.csv", get(agency_template))
         .route("/rounds/{round_id}/results/import", get(results_page).post(import_results))
         .route("/rounds/{round_id}/results/import/template.csv", get(results_template))
-}
-
-fn render(template: &impl Template) -> Result<Html<String>, WebError> {
-    Ok(Html(template.render().map_err(anyhow::Error::new)?))
 }
 
 fn require_admin(viewer: &Viewer) -> Result<(), WebError> {

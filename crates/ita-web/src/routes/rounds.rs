@@ -15,6 +15,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
+use crate::error::{conflict_problem, render};
 use crate::page::{Page, iso_date};
 use crate::routes::agencies::actor;
 use crate::{AppState, WebError};
@@ -25,10 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/rounds/new", get(new_form))
         .route("/rounds/{id}", post(update))
         .route("/rounds/{id}/edit", get(edit_form))
-}
-
-fn render(template: &impl Template) -> Result<Html<String>, WebError> {
-    Ok(Html(template.render().map_err(anyhow::Error::new)?))
 }
 
 fn require_admin(viewer: &Viewer) -> Result<(), WebError> {
@@ -386,14 +383,6 @@ async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Html<
     };
     let title = viewer.t("เพิ่มรอบการประเมิน", "New assessment round");
     render(&form_page(&state, &viewer, title, "/rounds".into(), &form, &[]))
-}
-
-/// A taken fiscal year becomes a message on the form; any other store error stays an error.
-fn conflict_problem(error: ita_store::StoreError) -> Result<Invalid, WebError> {
-    match error {
-        ita_store::StoreError::Conflict { field, value } => Ok(crate::error::conflict_message(field, &value)),
-        other => Err(other.into()),
-    }
 }
 
 async fn create(

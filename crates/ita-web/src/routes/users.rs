@@ -15,6 +15,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::{self, Viewer};
+use crate::error::{conflict_problem, render};
 use crate::page::Page;
 use crate::routes::agencies::actor;
 use crate::{AppState, WebError};
@@ -30,10 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/password", post(reset_password))
         .route("/users/{id}/assignments", post(change_assignment))
         .route("/users/{id}/tokens", get(tokens_form).post(create_token))
-}
-
-fn render(template: &impl Template) -> Result<Html<String>, WebError> {
-    Ok(Html(template.render().map_err(anyhow::Error::new)?))
 }
 
 fn messages(viewer: &Viewer, problems: &[Invalid]) -> Vec<String> {
@@ -360,14 +357,6 @@ async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Html<
         ..UserForm::default()
     };
     render(&new_page(&viewer, form, &[]))
-}
-
-/// A taken username becomes a message on the form; any other store error stays an error.
-fn conflict_problem(error: ita_store::StoreError) -> Result<Invalid, WebError> {
-    match error {
-        ita_store::StoreError::Conflict { field, value } => Ok(crate::error::conflict_message(field, &value)),
-        other => Err(other.into()),
-    }
 }
 
 async fn create(
