@@ -109,6 +109,17 @@ async fn story(store: Arc<dyn Store>) {
     let found = store.list_agencies(&query).await.unwrap();
     assert_eq!(found.total, 1);
     assert_eq!(found.items[0].total, Some(Hundredths(7900)));
+    // Pages: one agency each, in province order, each with its own result (or none).
+    query.search = None;
+    query.limit = 1;
+    let first = store.list_agencies(&query).await.unwrap();
+    assert_eq!((first.total, first.items.len()), (2, 1));
+    assert_eq!((first.items[0].agency.id, first.items[0].total), (agency.id, Some(Hundredths(7900))));
+    query.offset = 1;
+    let second = store.list_agencies(&query).await.unwrap();
+    assert_eq!((second.items[0].agency.id, second.items[0].total), (other.id, None));
+    query.offset = 0;
+    query.limit = 50;
     query.search = Some("100%".into());
     assert_eq!(store.list_agencies(&query).await.unwrap().total, 0, "% is taken literally");
 
