@@ -49,6 +49,25 @@ impl CalendarDate {
         format!("{} {} {}", self.day, MONTHS_EN[usize::from(self.month.clamp(1, 12) - 1)], self.year)
     }
 
+    /// The Gregorian date `days` days after 1970-01-01 (Howard Hinnant's algorithm). The caller reads the clock;
+    /// this only counts.
+    pub fn from_days_since_1970(days: i64) -> CalendarDate {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z.rem_euclid(146_097);
+        let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_index = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+        let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        CalendarDate {
+            year: i32::try_from(year).unwrap_or(1970),
+            month: u8::try_from(month).unwrap_or(1),
+            day: u8::try_from(day).unwrap_or(1),
+        }
+    }
+
     /// The Thai fiscal year (BE) the date falls in: 1 October starts the next year.
     pub fn fiscal_year(self) -> u16 {
         let year = self.year + 543 + i32::from(self.month >= 10);
@@ -78,6 +97,19 @@ pub fn thai_digits(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_since_1970_become_dates() {
+        assert_eq!(CalendarDate::from_days_since_1970(0), CalendarDate { year: 1970, month: 1, day: 1 });
+        assert_eq!(
+            CalendarDate::from_days_since_1970(20_417),
+            CalendarDate { year: 2025, month: 11, day: 25 }
+        );
+        assert_eq!(
+            CalendarDate::from_days_since_1970(11_016),
+            CalendarDate { year: 2000, month: 2, day: 29 }
+        );
+    }
 
     #[test]
     fn digits_and_dates() {

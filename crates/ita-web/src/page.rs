@@ -75,27 +75,12 @@ pub fn local_time(lang: Lang, unix_seconds: i64) -> String {
     let local = unix_seconds + 7 * 3600;
     let days = local.div_euclid(86_400);
     let seconds = local.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let date = ita_domain::thai::CalendarDate { year: year as i32, month: month as u8, day: day as u8 };
+    let date = ita_domain::thai::CalendarDate::from_days_since_1970(days);
     let clock = format!("{:02}:{:02}", seconds / 3600, (seconds % 3600) / 60);
     match lang {
         Lang::Th => format!("{} {clock} น.", date.thai()),
         Lang::En => format!("{} {clock}", date.english()),
     }
-}
-
-/// Days since 1970-01-01 to (year, month, day), Gregorian (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// An ISO date (`2022-05-01`) as a Thai or English date; the text itself when it is not one.

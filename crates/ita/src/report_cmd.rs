@@ -119,25 +119,7 @@ pub fn today() -> CalendarDate {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs() / 86_400)
         .unwrap_or(0);
-    civil_from_days(i64::try_from(days).unwrap_or(0))
-}
-
-/// Days since 1970-01-01 to a Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> CalendarDate {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    CalendarDate {
-        year: i32::try_from(year).unwrap_or(1970),
-        month: u8::try_from(month).unwrap_or(1),
-        day: u8::try_from(day).unwrap_or(1),
-    }
+    CalendarDate::from_days_since_1970(i64::try_from(days).unwrap_or(0))
 }
 
 /// Parses `YYYY-MM-DD` (Common Era) for `--date`.
@@ -356,16 +338,4 @@ fn toml_text_value(value: &str) -> String {
         })
         .collect();
     format!("\"{escaped}\"")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_since_1970_become_dates() {
-        assert_eq!(civil_from_days(0), CalendarDate { year: 1970, month: 1, day: 1 });
-        assert_eq!(civil_from_days(20_417), CalendarDate { year: 2025, month: 11, day: 25 });
-        assert_eq!(civil_from_days(11_016), CalendarDate { year: 2000, month: 2, day: 29 });
-    }
 }
