@@ -2,11 +2,13 @@
 //! PostgreSQL, chosen by the database URL. Every change that the audit log must show is written in the same
 //! transaction as its audit entry; write transactions are retried when the database reports a conflict.
 
+mod group_commit;
 mod model;
 mod postgres;
 mod sql;
 mod sqlite;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -14,6 +16,7 @@ use async_trait::async_trait;
 use ita_domain::platform::AgencyCode;
 use uuid::Uuid;
 
+pub use group_commit::{GroupCommit, GroupCommitSettings};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -127,6 +130,49 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     // Audit.
     async fn audit(&self, query: &AuditQuery) -> Result<Page<AuditEntry>>;
+
+    // Surveys (IIT and EIT). Responses are never audited: the audit log names people.
+    async fn survey_link(&self, agency_id: Uuid, round_id: Uuid) -> Result<Option<SurveyLink>>;
+    /// Sets (or replaces) the IIT access code; audited without the code itself.
+    async fn put_survey_link(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        round_id: Uuid,
+        iit_code: &str,
+    ) -> Result<SurveyLink>;
+    async fn survey_target(&self, agency_id: Uuid, round_id: Uuid) -> Result<Option<SurveyTarget>>;
+    async fn put_survey_target(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        round_id: Uuid,
+        iit_population: Option<u32>,
+        eit_population: Option<u32>,
+    ) -> Result<SurveyTarget>;
+    /// Stores a batch of submissions in one transaction, in a random order under random keys, and says what
+    /// became of each (in the order given). A replayed nonce or a reached cap stores nothing for that one; the
+    /// outer error means nothing of the batch was stored.
+    async fn submit_responses(&self, batch: &[Submission]) -> Result<Vec<SubmissionOutcome>>;
+    /// How many responses an agency has in a round, per instrument code.
+    async fn survey_counts(&self, agency_id: Uuid, round_id: Uuid) -> Result<BTreeMap<String, i64>>;
+    /// Every agency (of one province, or all) with its declared populations and response counts in a round,
+    /// ordered by province and code.
+    async fn survey_overview(&self, round_id: Uuid, province: Option<&str>)
+    -> Result<Vec<SurveyOverviewRow>>;
+    /// The responses a query names, ordered by agency and instrument, and within those by their random key
+    /// (never by when they came). Streamed: a national year does not fit in one `Vec` comfortably.
+    fn responses(
+        &self,
+        query: ResponseQuery,
+    ) -> futures_core::stream::BoxStream<'static, Result<StoredResponse>>;
+    /// Replaces the computed survey scores of the agencies given, in one transaction.
+    async fn put_survey_scores(&self, scores: &[SurveyScoreRecord]) -> Result<()>;
+    async fn survey_scores(&self, agency_id: Uuid, round_id: Uuid) -> Result<Option<SurveyScoreRecord>>;
+    /// Forgets used token nonces that expired before `now`; returns how many.
+    async fn purge_used_nonces(&self, now: i64) -> Result<u64>;
+    /// A server secret by name (32 random bytes), created on first use and kept in the database.
+    async fn secret(&self, name: &str) -> Result<Vec<u8>>;
 }
 
 /// Opens (creating and migrating) the store a URL names: `sqlite://PATH` or `postgres://...`.

@@ -229,3 +229,101 @@ pub struct AuditQuery {
     pub offset: i64,
     pub limit: i64,
 }
+
+/// The survey links of an agency in a round: the private IIT access code (the EIT link is public and needs none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyLink {
+    pub agency_id: Uuid,
+    pub round_id: Uuid,
+    /// Given to staff with the IIT link; never stored with a response.
+    pub iit_code: String,
+    pub updated_at: i64,
+}
+
+/// What an agency declared for its sample targets: staff with at least one year of service (IIT) and an
+/// estimate of its service users (EIT). `None` where not declared yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SurveyTarget {
+    pub agency_id: Uuid,
+    pub round_id: Uuid,
+    pub iit_population: Option<u32>,
+    pub eit_population: Option<u32>,
+    pub updated_at: i64,
+}
+
+/// One respondent's completed form, as the web layer hands it over after checking it. Nothing in it says who
+/// answered: no account, address, access code, device or time finer than the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub agency_id: Uuid,
+    pub round_id: Uuid,
+    /// `IIT` or `EIT` (the methodology's instrument code).
+    pub instrument: String,
+    /// The EIT relation code (`service_user`, ...); `None` for IIT.
+    pub relation: Option<String>,
+    /// One character per sub-question in form order: the option's index as a digit or letter, see
+    /// `ita_domain::questionnaire`.
+    pub answers: String,
+    /// The day of submission, `YYYY-MM-DD`.
+    pub day: String,
+    /// The single-use token's nonce: stored (apart from the response) so that a replay is refused.
+    pub nonce: [u8; 16],
+    /// When the nonce may be forgotten (Unix seconds, the token's own expiry).
+    pub nonce_expires_at: i64,
+    /// At most this many responses of this agency, round and instrument (the IIT headcount); `None`: no cap.
+    pub cap: Option<u32>,
+}
+
+/// What became of one submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionOutcome {
+    /// Stored, durably, before this was returned.
+    Stored,
+    /// Its token was used already: nothing stored.
+    Replayed,
+    /// The agency's declared headcount is reached: nothing stored.
+    OverCap,
+}
+
+/// A stored response as scoring and exports read it: no id, no day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub agency_id: Uuid,
+    pub instrument: String,
+    pub relation: Option<String>,
+    pub answers: String,
+}
+
+/// One agency's survey state in a round, for progress lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyOverviewRow {
+    pub agency_id: Uuid,
+    pub code: AgencyCode,
+    pub name_th: String,
+    pub province: String,
+    pub iit_population: Option<u32>,
+    pub eit_population: Option<u32>,
+    pub iit_responses: i64,
+    pub eit_responses: i64,
+}
+
+/// Which responses to read: one round, and optionally one agency, one province, one instrument.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseQuery {
+    pub round_id: Uuid,
+    pub agency_id: Option<Uuid>,
+    pub province: Option<String>,
+    pub instrument: Option<String>,
+}
+
+/// Indicator scores computed from an agency's responses (hundredths, indicators 1-8), kept at a round's close.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SurveyScoreRecord {
+    pub agency_id: Uuid,
+    pub round_id: Uuid,
+    pub indicators: BTreeMap<u8, Hundredths>,
+    pub iit_respondents: i64,
+    pub eit_respondents: i64,
+    pub computed_at: i64,
+}

@@ -1230,6 +1230,20 @@ macro_rules! impl_store {
                     limit: query.limit,
                 })
             }
+
+            // SURVEY-STUBS: replaced by the real implementation.
+            async fn survey_link(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Option<$crate::SurveyLink>> { todo!() }
+            async fn put_survey_link(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _iit_code: &str) -> $crate::Result<$crate::SurveyLink> { todo!() }
+            async fn survey_target(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Option<$crate::SurveyTarget>> { todo!() }
+            async fn put_survey_target(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _iit: Option<u32>, _eit: Option<u32>) -> $crate::Result<$crate::SurveyTarget> { todo!() }
+            async fn submit_responses(&self, _batch: &[$crate::Submission]) -> $crate::Result<Vec<$crate::SubmissionOutcome>> { todo!() }
+            async fn survey_counts(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<std::collections::BTreeMap<String, i64>> { todo!() }
+            async fn survey_overview(&self, _round_id: uuid::Uuid, _province: Option<&str>) -> $crate::Result<Vec<$crate::SurveyOverviewRow>> { todo!() }
+            fn responses(&self, _query: $crate::ResponseQuery) -> futures_core::stream::BoxStream<'static, $crate::Result<$crate::StoredResponse>> { todo!() }
+            async fn put_survey_scores(&self, _scores: &[$crate::SurveyScoreRecord]) -> $crate::Result<()> { todo!() }
+            async fn survey_scores(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Option<$crate::SurveyScoreRecord>> { todo!() }
+            async fn purge_used_nonces(&self, _now: i64) -> $crate::Result<u64> { todo!() }
+            async fn secret(&self, _name: &str) -> $crate::Result<Vec<u8>> { todo!() }
         }
     };
 }
