@@ -11,6 +11,7 @@ pub mod input;
 pub mod lang;
 pub mod methodology;
 pub mod platform;
+pub mod questionnaire;
 pub mod report;
 pub mod scoring;
 pub mod thai;

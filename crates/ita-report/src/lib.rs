@@ -8,6 +8,7 @@ mod docx;
 mod html;
 mod markdown;
 mod pdf;
+mod poster;
 
 use ita_domain::Lang;
 use ita_domain::exact::Hundredths;
@@ -16,6 +17,7 @@ use ita_domain::thai::thai_digits;
 
 pub use chart::indicator_chart_svg;
 pub use pdf::FontSet;
+pub use poster::{Poster, PosterInstrument, poster_pdf};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -48,7 +48,7 @@ fn file_id(path: &str) -> FileId {
 static MAIN_ID: LazyLock<FileId> = LazyLock::new(|| file_id("/report.typ"));
 static DATA_ID: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
 /// The standard library, built once per process.
-static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
+pub(crate) static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
 /// The template, parsed once per process.
 static MAIN: LazyLock<Source> = LazyLock::new(|| Source::new(*MAIN_ID, TEMPLATE.to_string()));
 /// The compiled-in fonts, parsed once per process.
@@ -127,7 +127,7 @@ impl FontSet {
     }
 
     /// The families the template asks for, in order of preference.
-    fn families(&self) -> Vec<String> {
+    pub(crate) fn families(&self) -> Vec<String> {
         let mut families = self.inner.user_families.clone();
         for family in DEFAULT_FAMILIES {
             if !families.iter().any(|known| known.eq_ignore_ascii_case(family)) {
@@ -139,12 +139,24 @@ impl FontSet {
 
     /// The body size in points: 16 pt for the small-eyed Thai government fonts ("TH Sarabun New", "TH SarabunPSK"
     /// and their kin, sized as in official documents), 12 pt (the same apparent size) for Sarabun and others.
-    fn body_size(&self) -> f64 {
+    pub(crate) fn body_size(&self) -> f64 {
         let primary = self.families().into_iter().find(|family| self.inner.book.contains_family(family));
         match primary {
             Some(family) if family.to_ascii_uppercase().starts_with("TH ") => 16.0,
             _ => 12.0,
         }
+    }
+}
+
+impl FontSet {
+    /// The index of the fonts, for a typst [`World`] (the poster's too).
+    pub(crate) fn book(&self) -> &LazyHash<FontBook> {
+        &self.inner.book
+    }
+
+    /// One font by its index in the book.
+    pub(crate) fn font(&self, index: usize) -> Option<Font> {
+        self.inner.fonts.get(index).cloned()
     }
 }
 

@@ -36,6 +36,10 @@ pub enum StoreError {
     /// A stored value that no longer parses (a code changed by hand, say).
     #[error("stored value not readable: {0}")]
     Corrupt(String),
+    /// The survey writer ([`GroupCommit`]) could not store the batch a submission was in (the cause is logged
+    /// once, there), or has stopped: nothing of that submission was stored, and it may be sent again.
+    #[error("survey storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -169,7 +173,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Replaces the computed survey scores of the agencies given, in one transaction.
     async fn put_survey_scores(&self, scores: &[SurveyScoreRecord]) -> Result<()>;
     async fn survey_scores(&self, agency_id: Uuid, round_id: Uuid) -> Result<Option<SurveyScoreRecord>>;
-    /// Forgets used token nonces that expired before `now`; returns how many.
+    /// Forgets used token nonces that expired before `now` (their expiry is kept to the whole day, so a nonce
+    /// may stay up to a day longer than its token); returns how many.
     async fn purge_used_nonces(&self, now: i64) -> Result<u64>;
     /// A server secret by name (32 random bytes), created on first use and kept in the database.
     async fn secret(&self, name: &str) -> Result<Vec<u8>>;

@@ -268,7 +268,8 @@ pub struct Submission {
     pub day: String,
     /// The single-use token's nonce: stored (apart from the response) so that a replay is refused.
     pub nonce: [u8; 16],
-    /// When the nonce may be forgotten (Unix seconds, the token's own expiry).
+    /// When the nonce may be forgotten (Unix seconds, the token's own expiry); stored rounded up to the whole
+    /// day (UTC), so that the spent nonce tells nothing finer than the day.
     pub nonce_expires_at: i64,
     /// At most this many responses of this agency, round and instrument (the IIT headcount); `None`: no cap.
     pub cap: Option<u32>,

@@ -3,13 +3,16 @@
 //! `ON CONFLICT`, `RETURNING`, `LIMIT/OFFSET`); a macro rather than generics because sqlx's generic bounds
 //! would have to be repeated on every function, which reads worse than the SQL itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use ita_domain::Hundredths;
 use ita_domain::platform::{AgencyCode, AgencyKind, FiscalYear, Role};
 use uuid::Uuid;
 
-use crate::{Agency, AuditEntry, Result, ResultRecord, ResultSource, Round, RoundWindows, StoreError, User};
+use crate::{
+    Agency, AuditEntry, Result, ResultRecord, ResultSource, Round, RoundWindows, StoreError, StoredResponse,
+    Submission, SubmissionOutcome, SurveyOverviewRow, SurveyScoreRecord, SurveyTarget, User,
+};
 
 pub(crate) const AGENCY_COLUMNS: &str = "a.id, a.code, a.name_th, a.name_en, a.kind, a.province, a.district, \
      a.parent_id, a.website, a.contact, a.created_at, a.updated_at";
@@ -248,6 +251,213 @@ pub(crate) fn decode_indicators(text: &str) -> Result<BTreeMap<u8, Hundredths>> 
             Ok((number, Hundredths(score)))
         })
         .collect()
+}
+
+/// The tally a survey response counts in: agency, round and instrument.
+pub(crate) type TallyKey<'a> = (Uuid, Uuid, &'a str);
+
+pub(crate) fn tally_key(submission: &Submission) -> TallyKey<'_> {
+    (submission.agency_id, submission.round_id, submission.instrument.as_str())
+}
+
+/// The tallies a batch must read before deciding (those with a cap), sorted, so that concurrent batches on
+/// PostgreSQL lock them in one order.
+pub(crate) fn capped_keys(batch: &[Submission]) -> Vec<TallyKey<'_>> {
+    let mut keys: Vec<TallyKey<'_>> =
+        batch.iter().filter(|submission| submission.cap.is_some()).map(tally_key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// The submissions whose nonces a batch marks used: the first with each nonce, in the order they came.
+pub(crate) fn distinct_nonces(batch: &[Submission]) -> Vec<&Submission> {
+    let mut seen = HashSet::with_capacity(batch.len());
+    batch.iter().filter(|submission| seen.insert(submission.nonce)).collect()
+}
+
+/// When a spent nonce may be forgotten, as stored: the token's expiry rounded up to a whole day (UTC), so that
+/// the nonce table, written in the same transaction as the responses, tells nothing finer than the day either.
+/// Keeping a nonce longer than its token lives costs nothing: the token is refused as expired anyway.
+pub(crate) fn nonce_expiry(expires_at: i64) -> i64 {
+    const DAY: i64 = 86_400;
+    expires_at.div_euclid(DAY) * DAY + if expires_at.rem_euclid(DAY) == 0 { 0 } else { DAY }
+}
+
+/// What a batch does, decided once its capped tallies are read and its nonces inserted.
+#[derive(Debug)]
+pub(crate) struct BatchPlan<'a> {
+    /// One per submission, in the order given.
+    pub(crate) outcomes: Vec<SubmissionOutcome>,
+    /// The submissions to store, in a random order: the order rows are written in must not follow the order
+    /// people sent them in.
+    pub(crate) stored: Vec<&'a Submission>,
+    /// Nonces inserted for submissions that the cap then refused: given back, so that the token stays usable.
+    pub(crate) released: Vec<&'a [u8; 16]>,
+    /// Responses added per tally, in key order.
+    pub(crate) added: BTreeMap<TallyKey<'a>, i64>,
+}
+
+/// Decides each submission of a batch in the order they came (the first to come get the last places under a
+/// cap). `counted` holds the capped tallies before the batch; `fresh` the nonces that were not used before. A
+/// second use of a nonce within the batch is refused as the first was: `Replayed` unless the first was refused
+/// for the cap (then `OverCap`, and the token stays usable).
+pub(crate) fn plan_batch<'a>(
+    batch: &'a [Submission],
+    counted: &HashMap<TallyKey<'a>, i64>,
+    fresh: &HashSet<[u8; 16]>,
+) -> BatchPlan<'a> {
+    let mut plan = BatchPlan {
+        outcomes: Vec::with_capacity(batch.len()),
+        stored: Vec::new(),
+        released: Vec::new(),
+        added: BTreeMap::new(),
+    };
+    let mut first_use: HashMap<&[u8; 16], SubmissionOutcome> = HashMap::with_capacity(batch.len());
+    for submission in batch {
+        let outcome = match first_use.get(&submission.nonce) {
+            Some(SubmissionOutcome::OverCap) => SubmissionOutcome::OverCap,
+            Some(_) => SubmissionOutcome::Replayed,
+            None if !fresh.contains(&submission.nonce) => SubmissionOutcome::Replayed,
+            None => {
+                let key = tally_key(submission);
+                let taken =
+                    counted.get(&key).copied().unwrap_or(0) + plan.added.get(&key).copied().unwrap_or(0);
+                if submission.cap.is_some_and(|cap| taken >= i64::from(cap)) {
+                    plan.released.push(&submission.nonce);
+                    SubmissionOutcome::OverCap
+                } else {
+                    *plan.added.entry(key).or_insert(0) += 1;
+                    plan.stored.push(submission);
+                    SubmissionOutcome::Stored
+                }
+            }
+        };
+        first_use.entry(&submission.nonce).or_insert(outcome);
+        plan.outcomes.push(outcome);
+    }
+    {
+        use rand::seq::SliceRandom as _;
+        plan.stored.shuffle(&mut rand::rng());
+    }
+    plan
+}
+
+/// Splits rows into multi-row statements of 64, 16, 4 and 1 rows: few statements per batch, and few distinct
+/// statement texts for the prepared-statement cache.
+pub(crate) fn statement_chunks<T>(mut rows: &[T]) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    for size in [64, 16, 4, 1] {
+        while rows.len() >= size {
+            let (chunk, rest) = rows.split_at(size);
+            chunks.push(chunk);
+            rows = rest;
+        }
+    }
+    chunks
+}
+
+/// A declared population read back; a value that does not fit a `u32` was not written by this store.
+fn population(value: Option<i64>) -> Result<Option<u32>> {
+    value
+        .map(|value| u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("population {value}"))))
+        .transpose()
+}
+
+pub(crate) const SURVEY_TARGET_COLUMNS: &str =
+    "t.agency_id, t.round_id, t.iit_population, t.eit_population, t.updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SurveyTargetRow {
+    pub(crate) agency_id: Uuid,
+    pub(crate) round_id: Uuid,
+    pub(crate) iit_population: Option<i64>,
+    pub(crate) eit_population: Option<i64>,
+    pub(crate) updated_at: i64,
+}
+
+impl TryFrom<SurveyTargetRow> for SurveyTarget {
+    type Error = StoreError;
+    fn try_from(row: SurveyTargetRow) -> Result<SurveyTarget> {
+        Ok(SurveyTarget {
+            agency_id: row.agency_id,
+            round_id: row.round_id,
+            iit_population: population(row.iit_population)?,
+            eit_population: population(row.eit_population)?,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct StoredResponseRow {
+    pub(crate) agency_id: Uuid,
+    pub(crate) instrument: String,
+    pub(crate) relation: Option<String>,
+    pub(crate) answers: String,
+}
+
+impl From<StoredResponseRow> for StoredResponse {
+    fn from(row: StoredResponseRow) -> StoredResponse {
+        StoredResponse {
+            agency_id: row.agency_id,
+            instrument: row.instrument,
+            relation: row.relation,
+            answers: row.answers,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SurveyOverviewDbRow {
+    pub(crate) agency_id: Uuid,
+    pub(crate) code: String,
+    pub(crate) name_th: String,
+    pub(crate) province: String,
+    pub(crate) iit_population: Option<i64>,
+    pub(crate) eit_population: Option<i64>,
+    pub(crate) iit_responses: i64,
+    pub(crate) eit_responses: i64,
+}
+
+impl TryFrom<SurveyOverviewDbRow> for SurveyOverviewRow {
+    type Error = StoreError;
+    fn try_from(row: SurveyOverviewDbRow) -> Result<SurveyOverviewRow> {
+        Ok(SurveyOverviewRow {
+            agency_id: row.agency_id,
+            code: AgencyCode::parse(&row.code).map_err(|error| StoreError::Corrupt(error.en))?,
+            name_th: row.name_th,
+            province: row.province,
+            iit_population: population(row.iit_population)?,
+            eit_population: population(row.eit_population)?,
+            iit_responses: row.iit_responses,
+            eit_responses: row.eit_responses,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SurveyScoreRow {
+    pub(crate) agency_id: Uuid,
+    pub(crate) round_id: Uuid,
+    pub(crate) indicators: String,
+    pub(crate) iit_respondents: i64,
+    pub(crate) eit_respondents: i64,
+    pub(crate) computed_at: i64,
+}
+
+impl TryFrom<SurveyScoreRow> for SurveyScoreRecord {
+    type Error = StoreError;
+    fn try_from(row: SurveyScoreRow) -> Result<SurveyScoreRecord> {
+        Ok(SurveyScoreRecord {
+            agency_id: row.agency_id,
+            round_id: row.round_id,
+            indicators: decode_indicators(&row.indicators)?,
+            iit_respondents: row.iit_respondents,
+            eit_respondents: row.eit_respondents,
+            computed_at: row.computed_at,
+        })
+    }
 }
 
 /// `LIKE` pattern for a search text, with `%`, `_` and `\` taken literally (`ESCAPE '\'`).
@@ -1231,21 +1441,457 @@ macro_rules! impl_store {
                 })
             }
 
-            // SURVEY-STUBS: replaced by the real implementation.
-            async fn survey_link(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Option<$crate::SurveyLink>> { todo!() }
-            async fn put_survey_link(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _iit_code: &str) -> $crate::Result<$crate::SurveyLink> { todo!() }
-            async fn survey_target(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Option<$crate::SurveyTarget>> { todo!() }
-            async fn put_survey_target(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _iit: Option<u32>, _eit: Option<u32>) -> $crate::Result<$crate::SurveyTarget> { todo!() }
-            async fn submit_responses(&self, _batch: &[$crate::Submission]) -> $crate::Result<Vec<$crate::SubmissionOutcome>> { todo!() }
-            async fn survey_counts(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<std::collections::BTreeMap<String, i64>> { todo!() }
-            async fn survey_overview(&self, _round_id: uuid::Uuid, _province: Option<&str>) -> $crate::Result<Vec<$crate::SurveyOverviewRow>> { todo!() }
-            fn responses(&self, _query: $crate::ResponseQuery) -> futures_core::stream::BoxStream<'static, $crate::Result<$crate::StoredResponse>> { todo!() }
-            async fn put_survey_scores(&self, _scores: &[$crate::SurveyScoreRecord]) -> $crate::Result<()> { todo!() }
-            async fn survey_scores(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Option<$crate::SurveyScoreRecord>> { todo!() }
-            async fn purge_used_nonces(&self, _now: i64) -> $crate::Result<u64> { todo!() }
-            async fn secret(&self, _name: &str) -> $crate::Result<Vec<u8>> { todo!() }
+            // Surveys.
+            async fn survey_link(
+                &self,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<Option<$crate::SurveyLink>> {
+                let row: Option<(String, i64)> = sqlx::query_as(
+                    "SELECT iit_code, updated_at FROM survey_links WHERE agency_id = $1 AND round_id = $2",
+                )
+                .bind(agency_id)
+                .bind(round_id)
+                .fetch_optional(&self.read)
+                .await?;
+                Ok(row.map(|(iit_code, updated_at)| $crate::SurveyLink { agency_id, round_id, iit_code, updated_at }))
+            }
+
+            async fn put_survey_link(
+                &self,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                iit_code: &str,
+            ) -> $crate::Result<$crate::SurveyLink> {
+                $crate::sql::retry(|| async {
+                    let now = $crate::now();
+                    let mut tx = self.write.begin().await?;
+                    let before: Option<(i64,)> =
+                        sqlx::query_as("SELECT updated_at FROM survey_links WHERE agency_id = $1 AND round_id = $2")
+                            .bind(agency_id)
+                            .bind(round_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    sqlx::query(
+                        "INSERT INTO survey_links (agency_id, round_id, iit_code, updated_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (agency_id, round_id) DO UPDATE SET iit_code = excluded.iit_code, \
+                         updated_at = excluded.updated_at",
+                    )
+                    .bind(agency_id)
+                    .bind(round_id)
+                    .bind(iit_code)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    // The code opens the IIT form: whoever reads the audit log must not learn it from there.
+                    let action = if before.is_some() { "survey_link.update" } else { "survey_link.create" };
+                    Self::audit_in(
+                        &mut tx,
+                        actor,
+                        Some(agency_id),
+                        action,
+                        &round_id.to_string(),
+                        serde_json::json!({ "iit_code": "code changed" }),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    Ok($crate::SurveyLink { agency_id, round_id, iit_code: iit_code.to_string(), updated_at: now })
+                })
+                .await
+            }
+
+            async fn survey_target(
+                &self,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<Option<$crate::SurveyTarget>> {
+                let sql = format!(
+                    "SELECT {} FROM survey_targets t WHERE t.agency_id = $1 AND t.round_id = $2",
+                    $crate::sql::SURVEY_TARGET_COLUMNS
+                );
+                let row: Option<$crate::sql::SurveyTargetRow> =
+                    sqlx::query_as(&sql).bind(agency_id).bind(round_id).fetch_optional(&self.read).await?;
+                row.map($crate::SurveyTarget::try_from).transpose()
+            }
+
+            async fn put_survey_target(
+                &self,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                iit_population: Option<u32>,
+                eit_population: Option<u32>,
+            ) -> $crate::Result<$crate::SurveyTarget> {
+                let select = format!(
+                    "SELECT {} FROM survey_targets t WHERE t.agency_id = $1 AND t.round_id = $2",
+                    $crate::sql::SURVEY_TARGET_COLUMNS
+                );
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    let before: Option<$crate::sql::SurveyTargetRow> =
+                        sqlx::query_as(&select).bind(agency_id).bind(round_id).fetch_optional(&mut *tx).await?;
+                    let before = before.map($crate::SurveyTarget::try_from).transpose()?;
+                    sqlx::query(
+                        "INSERT INTO survey_targets (agency_id, round_id, iit_population, eit_population, \
+                         updated_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (agency_id, round_id) DO UPDATE SET iit_population = excluded.iit_population, \
+                         eit_population = excluded.eit_population, updated_at = excluded.updated_at",
+                    )
+                    .bind(agency_id)
+                    .bind(round_id)
+                    .bind(iit_population.map(i64::from))
+                    .bind(eit_population.map(i64::from))
+                    .bind($crate::now())
+                    .execute(&mut *tx)
+                    .await?;
+                    let after: $crate::sql::SurveyTargetRow =
+                        sqlx::query_as(&select).bind(agency_id).bind(round_id).fetch_one(&mut *tx).await?;
+                    let after = $crate::SurveyTarget::try_from(after)?;
+                    let action = if before.is_some() { "survey_target.update" } else { "survey_target.create" };
+                    Self::audit_in(
+                        &mut tx,
+                        actor,
+                        Some(agency_id),
+                        action,
+                        &round_id.to_string(),
+                        serde_json::json!({ "before": before, "after": after }),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    Ok(after)
+                })
+                .await
+            }
+
+            async fn submit_responses(
+                &self,
+                batch: &[$crate::Submission],
+            ) -> $crate::Result<Vec<$crate::SubmissionOutcome>> {
+                if batch.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let capped = $crate::sql::capped_keys(batch);
+                let nonces = $crate::sql::distinct_nonces(batch);
+                // Multi-row statements throughout: a batch of 500 is a few dozen statements, not a thousand.
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    // The capped tallies first, each read by an upsert that changes nothing: on PostgreSQL that
+                    // locks the row until the commit, so that two batches cannot both take the last places.
+                    let mut counted = std::collections::HashMap::with_capacity(capped.len());
+                    for chunk in $crate::sql::statement_chunks(&capped) {
+                        let mut lock = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO survey_tallies (agency_id, round_id, instrument, responses) ",
+                        );
+                        lock.push_values(chunk, |mut row, key| {
+                            row.push_bind(key.0).push_bind(key.1).push_bind(key.2).push_bind(0_i64);
+                        });
+                        lock.push(
+                            " ON CONFLICT (agency_id, round_id, instrument) \
+                             DO UPDATE SET responses = survey_tallies.responses \
+                             RETURNING agency_id, round_id, instrument, responses",
+                        );
+                        let rows: Vec<(uuid::Uuid, uuid::Uuid, String, i64)> =
+                            lock.build_query_as().fetch_all(&mut *tx).await?;
+                        for (agency_id, round_id, instrument, responses) in rows {
+                            if let Some(key) =
+                                chunk.iter().find(|key| (key.0, key.1, key.2) == (agency_id, round_id, &instrument))
+                            {
+                                counted.insert(*key, responses);
+                            }
+                        }
+                    }
+                    // Then the nonces: those that come back were not used before. A nonce row is not linked to
+                    // the response it lets through.
+                    let mut fresh = std::collections::HashSet::with_capacity(nonces.len());
+                    for chunk in $crate::sql::statement_chunks(&nonces) {
+                        let mut insert =
+                            sqlx::QueryBuilder::<$db>::new("INSERT INTO survey_used_nonces (nonce, expires_at) ");
+                        insert.push_values(chunk, |mut row, submission| {
+                            row.push_bind(&submission.nonce[..])
+                                .push_bind($crate::sql::nonce_expiry(submission.nonce_expires_at));
+                        });
+                        insert.push(" ON CONFLICT (nonce) DO NOTHING RETURNING nonce");
+                        let rows: Vec<(Vec<u8>,)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+                        fresh.extend(rows.into_iter().filter_map(|(nonce,)| <[u8; 16]>::try_from(nonce).ok()));
+                    }
+                    let plan = $crate::sql::plan_batch(batch, &counted, &fresh);
+                    for nonce in &plan.released {
+                        sqlx::query("DELETE FROM survey_used_nonces WHERE nonce = $1")
+                            .bind(&nonce[..])
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    // The responses, in the plan's random order, under random keys.
+                    for chunk in $crate::sql::statement_chunks(&plan.stored) {
+                        let mut insert = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO survey_responses (id, agency_id, round_id, instrument, relation, answers, \
+                             day) ",
+                        );
+                        insert.push_values(chunk, |mut row, submission| {
+                            row.push_bind(uuid::Uuid::new_v4())
+                                .push_bind(submission.agency_id)
+                                .push_bind(submission.round_id)
+                                .push_bind(&submission.instrument)
+                                .push_bind(&submission.relation)
+                                .push_bind(&submission.answers)
+                                .push_bind(&submission.day);
+                        });
+                        insert.build().execute(&mut *tx).await?;
+                    }
+                    let added: Vec<_> = plan.added.iter().collect();
+                    for chunk in $crate::sql::statement_chunks(&added) {
+                        let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO survey_tallies (agency_id, round_id, instrument, responses) ",
+                        );
+                        upsert.push_values(chunk, |mut row, (key, responses)| {
+                            row.push_bind(key.0).push_bind(key.1).push_bind(key.2).push_bind(**responses);
+                        });
+                        upsert.push(
+                            " ON CONFLICT (agency_id, round_id, instrument) \
+                             DO UPDATE SET responses = survey_tallies.responses + excluded.responses",
+                        );
+                        upsert.build().execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(plan.outcomes)
+                })
+                .await
+            }
+
+            async fn survey_counts(
+                &self,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<std::collections::BTreeMap<String, i64>> {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT instrument, responses FROM survey_tallies \
+                     WHERE agency_id = $1 AND round_id = $2 AND responses > 0",
+                )
+                .bind(agency_id)
+                .bind(round_id)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.into_iter().collect())
+            }
+
+            async fn survey_overview(
+                &self,
+                round_id: uuid::Uuid,
+                province: Option<&str>,
+            ) -> $crate::Result<Vec<$crate::SurveyOverviewRow>> {
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT a.id AS agency_id, a.code, a.name_th, a.province, t.iit_population, t.eit_population, \
+                     COALESCE(iit.responses, 0) AS iit_responses, COALESCE(eit.responses, 0) AS eit_responses \
+                     FROM agencies a LEFT JOIN survey_targets t ON t.agency_id = a.id AND t.round_id = ",
+                );
+                select
+                    .push_bind(round_id)
+                    .push(
+                        " LEFT JOIN survey_tallies iit ON iit.agency_id = a.id AND iit.instrument = 'IIT' \
+                         AND iit.round_id = ",
+                    )
+                    .push_bind(round_id)
+                    .push(
+                        " LEFT JOIN survey_tallies eit ON eit.agency_id = a.id AND eit.instrument = 'EIT' \
+                         AND eit.round_id = ",
+                    )
+                    .push_bind(round_id);
+                if let Some(province) = province {
+                    select.push(" WHERE a.province = ").push_bind(province);
+                }
+                select.push(" ORDER BY a.province, a.code");
+                let rows: Vec<$crate::sql::SurveyOverviewDbRow> =
+                    select.build_query_as().fetch_all(&self.read).await?;
+                rows.into_iter().map($crate::SurveyOverviewRow::try_from).collect()
+            }
+
+            fn responses(
+                &self,
+                query: $crate::ResponseQuery,
+            ) -> futures_core::stream::BoxStream<'static, $crate::Result<$crate::StoredResponse>> {
+                // The rows are read by a task of their own, which owns a clone of the pool and hands them over
+                // through a small queue: the stream owes nothing to `self`, and a slow reader slows the query
+                // rather than filling memory. The task starts at the first poll and ends when the stream is
+                // dropped.
+                enum State {
+                    Ready(sqlx::Pool<$db>, $crate::ResponseQuery),
+                    Reading(tokio::sync::mpsc::Receiver<$crate::Result<$crate::StoredResponse>>),
+                }
+                async fn read(
+                    pool: sqlx::Pool<$db>,
+                    query: $crate::ResponseQuery,
+                    sender: tokio::sync::mpsc::Sender<$crate::Result<$crate::StoredResponse>>,
+                ) {
+                    use futures_util::StreamExt as _;
+                    let mut select = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT r.agency_id, r.instrument, r.relation, r.answers FROM survey_responses r",
+                    );
+                    if query.province.is_some() {
+                        select.push(" JOIN agencies a ON a.id = r.agency_id");
+                    }
+                    select.push(" WHERE r.round_id = ").push_bind(query.round_id);
+                    if let Some(agency_id) = query.agency_id {
+                        select.push(" AND r.agency_id = ").push_bind(agency_id);
+                    }
+                    if let Some(province) = query.province {
+                        select.push(" AND a.province = ").push_bind(province);
+                    }
+                    if let Some(instrument) = query.instrument {
+                        select.push(" AND r.instrument = ").push_bind(instrument);
+                    }
+                    select.push(" ORDER BY r.agency_id, r.instrument, r.id");
+                    let mut rows = select.build_query_as::<$crate::sql::StoredResponseRow>().fetch(&pool);
+                    while let Some(row) = rows.next().await {
+                        let failed = row.is_err();
+                        let item = row.map($crate::StoredResponse::from).map_err($crate::StoreError::from);
+                        if sender.send(item).await.is_err() || failed {
+                            return;
+                        }
+                    }
+                }
+                let start = State::Ready(self.read.clone(), query);
+                Box::pin(futures_util::stream::unfold(start, |state| async move {
+                    let mut receiver = match state {
+                        State::Reading(receiver) => receiver,
+                        State::Ready(pool, query) => {
+                            let (sender, receiver) = tokio::sync::mpsc::channel(256);
+                            tokio::spawn(read(pool, query, sender));
+                            receiver
+                        }
+                    };
+                    let item = receiver.recv().await?;
+                    Some((item, State::Reading(receiver)))
+                }))
+            }
+
+            async fn put_survey_scores(&self, scores: &[$crate::SurveyScoreRecord]) -> $crate::Result<()> {
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    for score in scores {
+                        sqlx::query(
+                            "INSERT INTO survey_scores (agency_id, round_id, indicators, iit_respondents, \
+                             eit_respondents, computed_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                             ON CONFLICT (agency_id, round_id) DO UPDATE SET indicators = excluded.indicators, \
+                             iit_respondents = excluded.iit_respondents, \
+                             eit_respondents = excluded.eit_respondents, computed_at = excluded.computed_at",
+                        )
+                        .bind(score.agency_id)
+                        .bind(score.round_id)
+                        .bind($crate::sql::encode_indicators(&score.indicators))
+                        .bind(score.iit_respondents)
+                        .bind(score.eit_respondents)
+                        .bind(score.computed_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
+            }
+
+            async fn survey_scores(
+                &self,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<Option<$crate::SurveyScoreRecord>> {
+                let row: Option<$crate::sql::SurveyScoreRow> = sqlx::query_as(
+                    "SELECT agency_id, round_id, indicators, iit_respondents, eit_respondents, computed_at \
+                     FROM survey_scores WHERE agency_id = $1 AND round_id = $2",
+                )
+                .bind(agency_id)
+                .bind(round_id)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map($crate::SurveyScoreRecord::try_from).transpose()
+            }
+
+            async fn purge_used_nonces(&self, now: i64) -> $crate::Result<u64> {
+                $crate::sql::retry(|| async {
+                    let done = sqlx::query("DELETE FROM survey_used_nonces WHERE expires_at < $1")
+                        .bind(now)
+                        .execute(&self.write)
+                        .await?;
+                    Ok(done.rows_affected())
+                })
+                .await
+            }
+
+            async fn secret(&self, name: &str) -> $crate::Result<Vec<u8>> {
+                $crate::sql::retry(|| async {
+                    // Whoever comes first writes it; every server then reads the same value.
+                    let fresh: [u8; 32] = rand::random();
+                    let mut tx = self.write.begin().await?;
+                    sqlx::query("INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                        .bind(name)
+                        .bind(&fresh[..])
+                        .execute(&mut *tx)
+                        .await?;
+                    let (value,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1")
+                        .bind(name)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(value)
+                })
+                .await
+            }
         }
     };
 }
 
 pub(crate) use impl_store;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submission(nonce: u8, cap: Option<u32>) -> Submission {
+        Submission {
+            agency_id: Uuid::nil(),
+            round_id: Uuid::nil(),
+            instrument: "IIT".into(),
+            relation: None,
+            answers: "0".into(),
+            day: "2026-05-02".into(),
+            nonce: [nonce; 16],
+            nonce_expires_at: 0,
+            cap,
+        }
+    }
+
+    #[test]
+    fn a_batch_is_decided_in_the_order_it_came() {
+        use SubmissionOutcome::{OverCap, Replayed, Stored};
+        // Two places left under a cap of 3; nonce 9 was used in an earlier batch.
+        let batch = [1, 2, 2, 9, 3, 3, 4].map(|nonce| submission(nonce, Some(3)));
+        let counted = HashMap::from([(tally_key(&batch[0]), 1)]);
+        let fresh: HashSet<[u8; 16]> = [1, 2, 3, 4].map(|nonce| [nonce; 16]).into();
+        let plan = plan_batch(&batch, &counted, &fresh);
+        assert_eq!(plan.outcomes, [Stored, Stored, Replayed, Replayed, OverCap, OverCap, OverCap]);
+        assert_eq!(plan.released, [&[3; 16], &[4; 16]], "the tokens refused for the cap stay usable");
+        assert_eq!(plan.added, BTreeMap::from([(tally_key(&batch[0]), 2)]));
+        let mut stored: Vec<u8> = plan.stored.iter().map(|submission| submission.nonce[0]).collect();
+        stored.sort_unstable();
+        assert_eq!(stored, [1, 2]);
+    }
+
+    #[test]
+    fn nonce_expiries_are_kept_to_the_day() {
+        assert_eq!(nonce_expiry(0), 0);
+        assert_eq!(nonce_expiry(1), 86_400);
+        assert_eq!(nonce_expiry(86_400), 86_400);
+        assert_eq!(nonce_expiry(1_780_000_123), 1_780_012_800);
+        assert_eq!(nonce_expiry(-5), 0);
+    }
+
+    #[test]
+    fn rows_are_split_into_few_statement_shapes() {
+        let rows: Vec<u32> = (0..155).collect();
+        let sizes: Vec<usize> = statement_chunks(&rows).iter().map(|chunk| chunk.len()).collect();
+        assert_eq!(sizes, [64, 64, 16, 4, 4, 1, 1, 1]);
+        assert_eq!(statement_chunks(&rows).concat(), rows);
+        assert!(statement_chunks::<u32>(&[]).is_empty());
+    }
+}

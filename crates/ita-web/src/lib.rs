@@ -10,6 +10,11 @@ mod routes;
 mod scoring;
 mod security;
 mod settings;
+pub mod snapshot;
+pub mod survey_compute;
+pub mod survey_export;
+mod survey_limiter;
+mod survey_token;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +27,8 @@ use ita_store::Store;
 
 pub use auth::{check_password, hash_password, random_token, token_hash};
 pub use error::WebError;
-pub use settings::Settings;
+pub use routes::survey::SurveyRuntime;
+pub use settings::{DEFAULT_SURVEY_SUBMISSIONS_PER_MINUTE, Settings};
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -33,11 +39,15 @@ pub struct AppState {
     pub fonts: FontSet,
     pub settings: Arc<Settings>,
     pub limiter: Arc<auth::LoginLimiter>,
+    /// The respondent side of the surveys: group commit, token key, per-address limits.
+    pub survey: SurveyRuntime,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings, fonts: FontSet) -> anyhow::Result<AppState> {
+        let survey = SurveyRuntime::start(store.clone(), &settings);
         Ok(AppState {
+            survey,
             store,
             catalog: Arc::new(Catalog::builtin()?),
             library: Arc::new(Library::builtin()?),

@@ -4,6 +4,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// Survey forms one address may send a minute, unless set otherwise.
+pub const DEFAULT_SURVEY_SUBMISSIONS_PER_MINUTE: u32 = 120;
+
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -16,11 +19,21 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// How long a sign-in lasts.
     pub session_hours: i64,
+    /// How many survey forms one network address may send a minute (in bursts of as many); 120 by default, raised
+    /// for a load test whose clients all come from one address.
+    pub survey_submissions_per_minute: u32,
 }
 
 impl Settings {
     pub fn for_listen(listen: SocketAddr, data_dir: PathBuf) -> Settings {
         let public_url = format!("http://{listen}");
-        Settings { listen, data_dir, secure_cookies: listen.ip().is_loopback(), public_url, session_hours: 8 }
+        Settings {
+            listen,
+            data_dir,
+            secure_cookies: listen.ip().is_loopback(),
+            public_url,
+            session_hours: 8,
+            survey_submissions_per_minute: DEFAULT_SURVEY_SUBMISSIONS_PER_MINUTE,
+        }
     }
 }

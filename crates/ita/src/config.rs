@@ -49,6 +49,12 @@ data_dir = "data"
 # การเข้าสู่ระบบหนึ่งครั้งมีอายุกี่ชั่วโมง (1 ถึง 720) (ITA_SESSION_HOURS, --session-hours)
 # How many hours a sign-in lasts (1 to 720).
 session_hours = 8
+
+# จำนวนแบบวัด (IIT/EIT) ที่ส่งได้ต่อนาทีจากที่อยู่เครือข่ายเดียวกัน (ITA_SURVEY_SUBMISSIONS_PER_MINUTE)
+# เกินกว่านี้ระบบจะตอบ 429 ให้รอสักครู่ ค่าเริ่มต้น 120 ควรเพิ่มเมื่อผู้ตอบจำนวนมากออกอินเทอร์เน็ตผ่านที่อยู่เดียวกัน
+# How many survey forms (IIT/EIT) one network address may send a minute; beyond it the server answers 429
+# and asks to wait. Raise it when many respondents reach the internet through one address.
+survey_submissions_per_minute = 120
 "#;
 
 /// A database URL, which may carry a password: `Debug` and `Display` show it with the password replaced.
@@ -136,6 +142,7 @@ pub struct Layer {
     pub database_url: Option<DatabaseUrl>,
     pub public_url: Option<String>,
     pub session_hours: Option<i64>,
+    pub survey_submissions_per_minute: Option<u32>,
 }
 
 impl Layer {
@@ -170,7 +177,7 @@ impl Layer {
             let thai = match message.strip_prefix("unknown field `").and_then(|rest| rest.split_once('`')) {
                 Some((key, _)) => format!(
                     "ไม่รู้จักคีย์ \"{key}\"{place} (คีย์ที่ใช้ได้: listen, data_dir, database_url, public_url, \
-                     session_hours)"
+                     session_hours, survey_submissions_per_minute)"
                 ),
                 None => format!("{message}{place}"),
             };
@@ -191,6 +198,9 @@ impl Layer {
             session_hours: get("ITA_SESSION_HOURS")
                 .map(|value| parse_hours(&value, "ITA_SESSION_HOURS"))
                 .transpose()?,
+            survey_submissions_per_minute: get("ITA_SURVEY_SUBMISSIONS_PER_MINUTE")
+                .map(|value| parse_per_minute(&value, "ITA_SURVEY_SUBMISSIONS_PER_MINUTE"))
+                .transpose()?,
         })
     }
 
@@ -202,6 +212,9 @@ impl Layer {
             database_url: upper.database_url.or(self.database_url),
             public_url: upper.public_url.or(self.public_url),
             session_hours: upper.session_hours.or(self.session_hours),
+            survey_submissions_per_minute: upper
+                .survey_submissions_per_minute
+                .or(self.survey_submissions_per_minute),
         }
     }
 }
@@ -220,6 +233,15 @@ fn parse_hours(text: &str, source: &str) -> anyhow::Result<i64> {
         anyhow::anyhow!(
             "ข้อผิดพลาด: {source} \"{text}\" ต้องเป็นจำนวนชั่วโมง เช่น 8\n\
              error: {source} \"{text}\" must be a number of hours such as 8"
+        )
+    })
+}
+
+fn parse_per_minute(text: &str, source: &str) -> anyhow::Result<u32> {
+    text.trim().parse().ok().filter(|count| *count > 0).ok_or_else(|| {
+        anyhow::anyhow!(
+            "ข้อผิดพลาด: {source} \"{text}\" ต้องเป็นจำนวนเต็มบวก เช่น 120\n\
+             error: {source} \"{text}\" must be a positive whole number such as 120"
         )
     })
 }
@@ -280,6 +302,8 @@ pub struct Config {
     /// Without a trailing `/`; `None` means `http://` and the address actually bound.
     pub public_url: Option<String>,
     pub session_hours: i64,
+    /// Survey forms one network address may send a minute.
+    pub survey_submissions_per_minute: u32,
     /// The settings file that was read, if any.
     pub file: Option<PathBuf>,
 }
@@ -340,12 +364,21 @@ impl Config {
                  error: session_hours must be from 1 to {MAX_SESSION_HOURS} (got {session_hours})"
             );
         }
+        let survey_submissions_per_minute =
+            layer.survey_submissions_per_minute.unwrap_or(ita_web::DEFAULT_SURVEY_SUBMISSIONS_PER_MINUTE);
+        if survey_submissions_per_minute == 0 {
+            anyhow::bail!(
+                "ข้อผิดพลาด: survey_submissions_per_minute ต้องมากกว่า 0\n\
+                 error: survey_submissions_per_minute must be more than 0"
+            );
+        }
         Ok(Config {
             listen: layer.listen.unwrap_or(DEFAULT_LISTEN),
             data_dir: layer.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             database_url: layer.database_url,
             public_url,
             session_hours,
+            survey_submissions_per_minute,
             file,
         })
     }
@@ -391,6 +424,7 @@ impl Config {
         };
         settings.secure_cookies = settings.public_url.starts_with("https://") || bound.ip().is_loopback();
         settings.session_hours = self.session_hours;
+        settings.survey_submissions_per_minute = self.survey_submissions_per_minute;
         settings
     }
 }
@@ -456,6 +490,20 @@ mod tests {
         let missing = folder.path().join("missing.toml");
         let error = Config::resolve(Some(&missing), folder.path(), &env, Layer::default()).unwrap_err();
         assert!(error.to_string().contains("อ่านแฟ้มตั้งค่า") && error.to_string().contains("cannot read"));
+    }
+
+    #[test]
+    fn the_survey_rate_limit_comes_from_the_file_or_the_environment_and_must_be_positive() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join(CONFIG_FILE), "survey_submissions_per_minute = 500\n").unwrap();
+        let from_file = Config::resolve(None, folder.path(), &environment(&[]), Layer::default()).unwrap();
+        assert_eq!(from_file.survey_submissions_per_minute, 500);
+        let env = environment(&[("ITA_SURVEY_SUBMISSIONS_PER_MINUTE", "200000")]);
+        let config = Config::resolve(None, folder.path(), &env, Layer::default()).unwrap();
+        assert_eq!(config.settings("127.0.0.1:8080".parse().unwrap()).survey_submissions_per_minute, 200_000);
+        let zero = environment(&[("ITA_SURVEY_SUBMISSIONS_PER_MINUTE", "0")]);
+        let error = Config::resolve(None, folder.path(), &zero, Layer::default()).unwrap_err().to_string();
+        assert!(error.contains("จำนวนเต็มบวก") && error.contains("positive whole number"), "{error}");
     }
 
     #[test]

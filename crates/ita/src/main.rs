@@ -6,6 +6,7 @@ mod methodology_cmd;
 mod report_cmd;
 mod score_cmd;
 mod serve_cmd;
+mod survey_cmd;
 mod table;
 
 use std::path::PathBuf;
@@ -98,6 +99,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Surveys (IIT and EIT), from the command line.
+    Survey {
+        #[command(subcommand)]
+        command: SurveyCommand,
+    },
     /// The settings file.
     Config {
         #[command(subcommand)]
@@ -109,6 +115,13 @@ enum Command {
 enum AdminCommand {
     /// Create an account; the password is read from standard input.
     Create(admin_cmd::CreateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum SurveyCommand {
+    /// Ready a database for the survey load test: agencies LOAD00001..., the current round with its survey
+    /// window open, headcounts and IIT access codes; writes the forms to load (JSON) for `ita-load`.
+    PrepareLoad(survey_cmd::PrepareLoadArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,6 +200,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             serve_cmd::demo(&settings, &catalog, ita_web::demo::DemoSize { agencies, years })
         }
         Command::Admin { command: AdminCommand::Create(args) } => admin_cmd::create(&args),
+        Command::Survey { command: SurveyCommand::PrepareLoad(args) } => {
+            survey_cmd::prepare_load(&args, &catalog)
+        }
         Command::Config { command: ConfigCommand::Example } => {
             print!("{}", config::EXAMPLE);
             Ok(())

@@ -153,6 +153,37 @@ impl ResponseSet {
         Ok(())
     }
 
+    /// Adds one stored respondent: `encoded` holds one character per column in [`ResponseSet::column_codes`]
+    /// order, the option's index in its scale (`0`-`9` then `a`-`z`), as
+    /// [`crate::questionnaire::Questionnaire::parse`] writes it. A string of the wrong length or with a character
+    /// outside its column's scale is refused and nothing is added. No allocation beyond the row itself.
+    pub fn push_encoded(
+        &mut self,
+        encoded: &str,
+        relation: Option<String>,
+    ) -> std::result::Result<(), AnswerProblem> {
+        let bytes = encoded.as_bytes();
+        if bytes.len() != self.columns.len() {
+            return Err(AnswerProblem::WrongLength { expected: self.columns.len(), found: bytes.len() });
+        }
+        let start = self.answers.len();
+        self.answers.reserve(bytes.len());
+        for (position, (column, &byte)) in self.columns.iter().zip(bytes).enumerate() {
+            let index = match byte {
+                b'0'..=b'9' => byte - b'0',
+                b'a'..=b'z' => byte - b'a' + 10,
+                _ => u8::MAX,
+            };
+            if usize::from(index) >= column.option_units.len() {
+                self.answers.truncate(start);
+                return Err(AnswerProblem::BadEncoding { position, code: column.code.clone() });
+            }
+            self.answers.push(index);
+        }
+        self.relations.push(relation);
+        Ok(())
+    }
+
     /// Respondents that gave an answer to this sub-question code, or `None` for an unknown code.
     pub fn answered_count(&self, code: &str) -> Option<usize> {
         let position = self.columns.iter().position(|column| column.code == code)?;
@@ -244,8 +275,24 @@ impl ResponseSet {
 /// Why a respondent's answers were refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerProblem {
-    UnknownQuestion { code: String },
-    OutOfScale { code: String, answer: String, allowed: Vec<String> },
+    UnknownQuestion {
+        code: String,
+    },
+    OutOfScale {
+        code: String,
+        answer: String,
+        allowed: Vec<String>,
+    },
+    /// A stored answer string whose length is not the number of sub-questions.
+    WrongLength {
+        expected: usize,
+        found: usize,
+    },
+    /// A stored answer string with a character at `position` (sub-question `code`) outside its scale.
+    BadEncoding {
+        position: usize,
+        code: String,
+    },
 }
 
 impl AnswerProblem {
@@ -265,6 +312,20 @@ impl AnswerProblem {
                 field,
                 format!("คำตอบ {answer:?} ของข้อ {code} อยู่นอกมาตราวัด (ใช้ได้: {})", allowed.join(", ")),
                 format!("answer {answer:?} to {code} is outside its scale (allowed: {})", allowed.join(", ")),
+            ),
+            AnswerProblem::WrongLength { expected, found } => Error::new(
+                ErrorKind::Input,
+                file,
+                field,
+                format!("คำตอบที่บันทึกไว้มี {found} ข้อ แต่แบบวัดของปีนี้มี {expected} ข้อ"),
+                format!("a stored response has {found} answers where this year's survey has {expected}"),
+            ),
+            AnswerProblem::BadEncoding { position, code } => Error::new(
+                ErrorKind::Input,
+                file,
+                field,
+                format!("คำตอบที่บันทึกไว้ของข้อ {code} (ลำดับที่ {}) อยู่นอกมาตราวัด", position + 1),
+                format!("the stored answer to {code} (position {}) is outside its scale", position + 1),
             ),
         }
     }

@@ -120,10 +120,11 @@ pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
 
 /// Finds the session of every page request, and refuses any state-changing form whose `csrf` field does not
 /// match the session's token (or, before signing in, the pre-session cookie). The API (`/api/`) uses bearer
-/// tokens, never cookies, so it is outside this check.
+/// tokens, never cookies, and the public survey forms (`/s/`) carry a signed single-use token of their own, so
+/// both are outside this check.
 pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    if parts.uri.path().starts_with("/api/") {
+    if parts.uri.path().starts_with("/api/") || parts.uri.path().starts_with("/s/") {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let session = match cookie(&parts.headers, SESSION_COOKIE) {

@@ -543,6 +543,7 @@ struct RoundPage {
     next_levels: Vec<String>,
     chart_svg: String,
     can_write: bool,
+    surveys: Option<crate::routes::surveys::SurveySummary>,
 }
 
 async fn round_page(
@@ -555,6 +556,7 @@ async fn round_page(
     let methodology = methodology_of(&state, &round)?;
     let lang = viewer.lang;
     let record = state.store.result(id, round_id).await?;
+    let surveys = crate::routes::surveys::round_summary(&state, &viewer, &agency, &round).await?;
     let mut page = RoundPage {
         page: viewer.page(format!("{} · {}", agency.name_th, round.fiscal_year)),
         methodology_title: lang.pick(&methodology.title_th, &methodology.title_en).to_string(),
@@ -567,6 +569,7 @@ async fn round_page(
         next_levels: Vec::new(),
         chart_svg: String::new(),
         can_write: viewer.principal.can_write_agency(scope(&agency)),
+        surveys,
         agency,
         round,
     };

@@ -6,6 +6,8 @@ mod audit;
 mod imports;
 mod rounds;
 mod session;
+pub mod survey;
+pub mod surveys;
 mod users;
 
 use axum::Router;
@@ -19,12 +21,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/static/site.css", get(stylesheet))
+        .route("/static/survey.js", get(survey_script))
         .merge(session::router())
         .merge(agencies::router())
         .merge(rounds::router())
         .merge(users::router())
         .merge(audit::router())
         .merge(imports::router())
+        .merge(survey::router())
+        .merge(surveys::router())
         .nest("/api", api::router())
         .fallback(|| async { crate::WebError::NotFound })
 }
@@ -37,5 +42,15 @@ async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/site.css"),
+    )
+}
+
+async fn survey_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/survey.js"),
     )
 }

@@ -56,6 +56,8 @@ struct ListPage {
     page: Page,
     rows: Vec<RoundRow>,
     can_manage: bool,
+    /// National administrators and provincial analysts follow survey progress across agencies.
+    can_follow_surveys: bool,
 }
 
 /// A period as dates a person reads, or nothing when it is not set yet.
@@ -112,6 +114,8 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Html<Stri
         page: viewer.page(viewer.t("รอบการประเมิน", "Assessment rounds")),
         rows,
         can_manage: viewer.principal.can_manage_platform(),
+        can_follow_surveys: viewer.principal.is_national_admin()
+            || viewer.principal.role == ita_domain::platform::Role::ProvincialAnalyst,
     };
     render(&page)
 }

@@ -11,4 +11,5 @@ mod harness;
 mod import;
 mod reports;
 mod sign_in;
+mod survey;
 mod tour;

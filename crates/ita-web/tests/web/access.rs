@@ -2,7 +2,7 @@
 //! administrator ever sees a word of another agency's data, and that every refused form wrote nothing.
 
 use ita_domain::platform::Role;
-use ita_store::{Agency, AuditQuery, Round, User};
+use ita_store::{Agency, AuditQuery, Round, Submission, User};
 use uuid::Uuid;
 
 use crate::helpers::{Client, Db, TestApp, csrf_in, spawn_app};
@@ -146,6 +146,7 @@ const SETUP: &[(&str, &str)] =
     &[("username", "intruder"), ("display_name", "ผู้บุกรุก"), ("password", "a long enough password")];
 const WRONG_SIGN_IN: &[(&str, &str)] = &[("username", "admin"), ("password", "not the password")];
 const NOTHING: &[(&str, &str)] = &[];
+const TARGETS: &[(&str, &str)] = &[("iit_population", "120"), ("eit_population", "1000")];
 
 /// Statuses in the order of [`EVERYONE`]: anonymous, national admin, analyst, assessor, agency admin, editor.
 #[rustfmt::skip]
@@ -180,6 +181,23 @@ const ROUTES: &[Row] = &[
     get("/agencies/{theirs}/rounds/{round}/report/md",   [303, 200, 404, 404, 404, 404]),
     get("/agencies/{ours}/rounds/{round}/report/docx",   [303, 200, 200, 200, 200, 200]),
     get("/agencies/{theirs}/rounds/{round}/report/docx", [303, 200, 404, 404, 404, 404]),
+    // Surveys: the agency's people and the province's analyst read them, an assessor has no part in them; only
+    // the agency's administrator and the national administrator change anything; the IIT code and its poster are
+    // the agency's own; exports are for the administrators and the analyst.
+    get("/agencies/{ours}/rounds/{round}/surveys",       [303, 200, 200, 403, 200, 200]),
+    get("/agencies/{theirs}/rounds/{round}/surveys",     [303, 200, 404, 404, 404, 404]),
+    post("/agencies/{ours}/rounds/{round}/surveys/targets", TARGETS, [303, 303, 403, 403, 303, 403]),
+    post("/agencies/{theirs}/rounds/{round}/surveys/targets", TARGETS, [303, 303, 404, 404, 404, 404]),
+    post("/agencies/{ours}/rounds/{round}/surveys/code", NOTHING, [303, 303, 403, 403, 303, 403]),
+    post("/agencies/{theirs}/rounds/{round}/surveys/code", NOTHING, [303, 303, 404, 404, 404, 404]),
+    get("/agencies/{ours}/rounds/{round}/surveys/poster-iit.pdf", [303, 200, 403, 403, 200, 200]),
+    get("/agencies/{theirs}/rounds/{round}/surveys/poster-iit.pdf", [303, 200, 404, 404, 404, 404]),
+    get("/agencies/{ours}/rounds/{round}/surveys/responses.csv?instrument=IIT", [303, 200, 200, 403, 200, 403]),
+    get("/agencies/{theirs}/rounds/{round}/surveys/responses.csv?instrument=IIT", [303, 200, 404, 404, 404, 404]),
+    get("/agencies/{ours}/rounds/{round}/surveys/responses.xlsx?instrument=IIT", [303, 200, 200, 403, 200, 403]),
+    get("/rounds/{round}/surveys",                       [303, 200, 200, 403, 403, 403]),
+    get("/rounds/{round}/surveys/responses.csv?instrument=IIT", [303, 200, 200, 403, 403, 403]),
+    post_unaudited("/rounds/{round}/surveys/compute", NOTHING, [303, 303, 403, 403, 403, 403]),
     // Imports: the national administrator's alone.
     get("/agencies/import",                              [303, 200, 403, 403, 403, 403]),
     get("/agencies/import/template.csv",                 [303, 200, 403, 403, 403, 403]),
@@ -280,6 +298,27 @@ async fn world(db: Db) -> World {
         let mut fields = vec![("csrf", admin.csrf.as_str())];
         fields.extend_from_slice(&SCORES);
         assert_eq!(admin.client.post_form(&path, &fields).await.status, 303);
+    }
+    // Five IIT responses each (the fewest an export shows), so that every allowed export has rows.
+    for agency in [&ours, &theirs] {
+        let batch: Vec<Submission> = (0..5u8)
+            .map(|index| {
+                let mut nonce = *agency.id.as_bytes();
+                nonce[15] ^= index + 1;
+                Submission {
+                    agency_id: agency.id,
+                    round_id: round.id,
+                    instrument: "IIT".into(),
+                    relation: None,
+                    answers: "1".repeat(51),
+                    day: "2022-03-01".into(),
+                    nonce,
+                    nonce_expires_at: 4_000_000_000,
+                    cap: None,
+                }
+            })
+            .collect();
+        app.store.submit_responses(&batch).await.unwrap();
     }
     World { app, ours, theirs, round, our_clerk, their_clerk, assessor, sessions }
 }

@@ -7,3 +7,6 @@ mod api;
 mod helpers;
 mod imports;
 mod pages;
+mod snapshot;
+mod survey;
+mod surveys;
