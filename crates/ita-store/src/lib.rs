@@ -178,6 +178,57 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn purge_used_nonces(&self, now: i64) -> Result<u64>;
     /// A server secret by name (32 random bytes), created on first use and kept in the database.
     async fn secret(&self, name: &str) -> Result<Vec<u8>>;
+
+    // OIT evidence and review. Every write is audited in its transaction.
+    async fn oit_answers(&self, agency_id: Uuid, round_id: Uuid) -> Result<Vec<OitAnswer>>;
+    /// Saves answers (a draft), replacing those of the same items; with `submit`, marks every answer of the
+    /// agency in the round submitted at the current time.
+    async fn put_oit_answers(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        round_id: Uuid,
+        drafts: &[OitAnswerDraft],
+        submit: bool,
+    ) -> Result<Vec<OitAnswer>>;
+    /// Keeps one snapshot and its bytes (the caller fetched them).
+    async fn put_oit_snapshot(&self, snapshot: &OitSnapshot, body: &[u8]) -> Result<()>;
+    /// The newest snapshot of each URL of each item of an agency in a round (no bytes).
+    async fn oit_snapshots(&self, agency_id: Uuid, round_id: Uuid) -> Result<Vec<OitSnapshot>>;
+    async fn oit_snapshot_body(&self, id: Uuid) -> Result<Option<(OitSnapshot, Vec<u8>)>>;
+    /// Sets verdicts (replacing earlier ones of the same items) at `stage` (`review` or `clarification`).
+    async fn put_oit_verdicts(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        round_id: Uuid,
+        verdicts: &[OitVerdictDraft],
+        stage: &str,
+    ) -> Result<Vec<OitVerdict>>;
+    async fn oit_verdicts(&self, agency_id: Uuid, round_id: Uuid) -> Result<Vec<OitVerdict>>;
+    /// Files a dispute (one per item and round: a second is `Conflict { field: "oit_dispute" }`).
+    async fn put_oit_dispute(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        round_id: Uuid,
+        item_code: &str,
+        statement: &str,
+    ) -> Result<OitDispute>;
+    /// Answers a dispute: confirms the failure, or changes the verdict to a pass, with a reason; the verdict
+    /// change (stage `clarification`) is written in the same transaction.
+    async fn resolve_oit_dispute(
+        &self,
+        actor: &Actor,
+        agency_id: Uuid,
+        round_id: Uuid,
+        item_code: &str,
+        confirmed: bool,
+        reason: &str,
+    ) -> Result<OitDispute>;
+    async fn oit_disputes(&self, agency_id: Uuid, round_id: Uuid) -> Result<Vec<OitDispute>>;
+    /// Progress of the agencies given (all agencies with any OIT data when `None`) in a round.
+    async fn oit_progress(&self, round_id: Uuid, agency_ids: Option<&[Uuid]>) -> Result<Vec<OitProgressRow>>;
 }
 
 /// Opens (creating and migrating) the store a URL names: `sqlite://PATH` or `postgres://...`.

@@ -328,3 +328,96 @@ pub struct SurveyScoreRecord {
     pub eit_respondents: i64,
     pub computed_at: i64,
 }
+
+/// An agency's answer to one OIT item in a round: มี/ไม่มี, the pages on its website that show it, and a note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OitAnswer {
+    pub agency_id: Uuid,
+    pub round_id: Uuid,
+    /// The methodology's item code (`O1`...).
+    pub item_code: String,
+    /// มี (`true`) or ไม่มี (`false`).
+    pub has: bool,
+    pub urls: Vec<String>,
+    pub explanation: String,
+    /// When the agency submitted its answers (Unix seconds); `None` while a draft.
+    pub submitted_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OitAnswerDraft {
+    pub item_code: String,
+    pub has: bool,
+    pub urls: Vec<String>,
+    pub explanation: String,
+}
+
+/// What the server saw at an evidence URL when the agency submitted (the bytes are read apart, by id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OitSnapshot {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub round_id: Uuid,
+    pub item_code: String,
+    pub requested_url: String,
+    pub final_url: Option<String>,
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    /// Lowercase hex SHA-256 of the stored bytes.
+    pub sha256: String,
+    pub size: i64,
+    pub truncated: bool,
+    /// `fetched`, `refused:...` or `failed:...` (see `ita_web::snapshot`).
+    pub outcome: String,
+    pub fetched_at: i64,
+}
+
+/// An assessor's verdict on one item. A failure carries a reason and guidance (checked by the caller).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OitVerdict {
+    pub agency_id: Uuid,
+    pub round_id: Uuid,
+    pub item_code: String,
+    pub passed: bool,
+    pub reason: String,
+    pub guidance: String,
+    pub assessor_id: Option<Uuid>,
+    pub assessor_name: String,
+    pub decided_at: i64,
+    /// `review`, or `clarification` once the verdict was confirmed or changed on a dispute.
+    pub stage: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OitVerdictDraft {
+    pub item_code: String,
+    pub passed: bool,
+    pub reason: String,
+    pub guidance: String,
+}
+
+/// An agency's dispute of a failed item in the clarification window, and the assessor's answer to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OitDispute {
+    pub agency_id: Uuid,
+    pub round_id: Uuid,
+    pub item_code: String,
+    pub statement: String,
+    pub filed_at: i64,
+    /// `None` while open; `Some(true)` when the failure was confirmed, `Some(false)` when changed to a pass.
+    pub confirmed: Option<bool>,
+    pub resolution_reason: Option<String>,
+    pub resolved_at: Option<i64>,
+}
+
+/// One agency's OIT state in a round, for progress lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OitProgressRow {
+    pub agency_id: Uuid,
+    pub answered: i64,
+    pub submitted: bool,
+    pub judged: i64,
+    pub passed: i64,
+    pub open_disputes: i64,
+}

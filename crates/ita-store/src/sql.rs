@@ -1837,6 +1837,19 @@ macro_rules! impl_store {
                 })
                 .await
             }
+
+            // OIT-STUBS: replaced by the real implementation.
+            async fn oit_answers(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Vec<$crate::OitAnswer>> { todo!() }
+            async fn put_oit_answers(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _drafts: &[$crate::OitAnswerDraft], _submit: bool) -> $crate::Result<Vec<$crate::OitAnswer>> { todo!() }
+            async fn put_oit_snapshot(&self, _snapshot: &$crate::OitSnapshot, _body: &[u8]) -> $crate::Result<()> { todo!() }
+            async fn oit_snapshots(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Vec<$crate::OitSnapshot>> { todo!() }
+            async fn oit_snapshot_body(&self, _id: uuid::Uuid) -> $crate::Result<Option<($crate::OitSnapshot, Vec<u8>)>> { todo!() }
+            async fn put_oit_verdicts(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _verdicts: &[$crate::OitVerdictDraft], _stage: &str) -> $crate::Result<Vec<$crate::OitVerdict>> { todo!() }
+            async fn oit_verdicts(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Vec<$crate::OitVerdict>> { todo!() }
+            async fn put_oit_dispute(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _item_code: &str, _statement: &str) -> $crate::Result<$crate::OitDispute> { todo!() }
+            async fn resolve_oit_dispute(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _item_code: &str, _confirmed: bool, _reason: &str) -> $crate::Result<$crate::OitDispute> { todo!() }
+            async fn oit_disputes(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Vec<$crate::OitDispute>> { todo!() }
+            async fn oit_progress(&self, _round_id: uuid::Uuid, _agency_ids: Option<&[uuid::Uuid]>) -> $crate::Result<Vec<$crate::OitProgressRow>> { todo!() }
         }
     };
 }
