@@ -10,6 +10,7 @@ pub mod exact;
 pub mod input;
 pub mod lang;
 pub mod methodology;
+pub mod oit_review;
 pub mod platform;
 pub mod questionnaire;
 pub mod report;

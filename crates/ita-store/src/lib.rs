@@ -24,7 +24,8 @@ pub use sqlite::SqliteStore;
 /// The store's one error type. `Conflict` and `NotFound` are for people; the rest is logged, never shown.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A unique value is taken already: `field` is `agency_code`, `username` or `fiscal_year`.
+    /// A unique value is taken already: `field` is `agency_code`, `username` or `fiscal_year`; or, with
+    /// `field` `oit_dispute` (the value is the item code), an item was disputed or its dispute answered already.
     #[error("{field} \"{value}\" is taken already")]
     Conflict { field: &'static str, value: String },
     #[error("not found")]
@@ -181,8 +182,9 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     // OIT evidence and review. Every write is audited in its transaction.
     async fn oit_answers(&self, agency_id: Uuid, round_id: Uuid) -> Result<Vec<OitAnswer>>;
-    /// Saves answers (a draft), replacing those of the same items; with `submit`, marks every answer of the
-    /// agency in the round submitted at the current time.
+    /// Saves answers (a draft), replacing those of the same items (a replaced answer is a draft again); with
+    /// `submit`, then marks every answer of the agency in the round submitted at the current time. Returns all
+    /// the agency's answers in the round, in item order.
     async fn put_oit_answers(
         &self,
         actor: &Actor,
@@ -196,7 +198,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The newest snapshot of each URL of each item of an agency in a round (no bytes).
     async fn oit_snapshots(&self, agency_id: Uuid, round_id: Uuid) -> Result<Vec<OitSnapshot>>;
     async fn oit_snapshot_body(&self, id: Uuid) -> Result<Option<(OitSnapshot, Vec<u8>)>>;
-    /// Sets verdicts (replacing earlier ones of the same items) at `stage` (`review` or `clarification`).
+    /// Sets verdicts (replacing earlier ones of the same items) at `stage` (`review` or `clarification`), each
+    /// audited with the verdict before and after; returns them as stored, in the order given.
     async fn put_oit_verdicts(
         &self,
         actor: &Actor,
@@ -206,7 +209,8 @@ pub trait Store: Send + Sync + fmt::Debug {
         stage: &str,
     ) -> Result<Vec<OitVerdict>>;
     async fn oit_verdicts(&self, agency_id: Uuid, round_id: Uuid) -> Result<Vec<OitVerdict>>;
-    /// Files a dispute (one per item and round: a second is `Conflict { field: "oit_dispute" }`).
+    /// Files a dispute (one per item and round: a second is `Conflict { field: "oit_dispute" }`). Only a failed
+    /// item can be disputed: without a failing verdict it is `NotFound` and nothing is written.
     async fn put_oit_dispute(
         &self,
         actor: &Actor,
@@ -216,7 +220,8 @@ pub trait Store: Send + Sync + fmt::Debug {
         statement: &str,
     ) -> Result<OitDispute>;
     /// Answers a dispute: confirms the failure, or changes the verdict to a pass, with a reason; the verdict
-    /// change (stage `clarification`) is written in the same transaction.
+    /// change (stage `clarification`) is written in the same transaction. An unknown dispute is `NotFound`, one
+    /// answered already `Conflict { field: "oit_dispute" }`.
     async fn resolve_oit_dispute(
         &self,
         actor: &Actor,
@@ -227,7 +232,8 @@ pub trait Store: Send + Sync + fmt::Debug {
         reason: &str,
     ) -> Result<OitDispute>;
     async fn oit_disputes(&self, agency_id: Uuid, round_id: Uuid) -> Result<Vec<OitDispute>>;
-    /// Progress of the agencies given (all agencies with any OIT data when `None`) in a round.
+    /// Progress of the agencies given (one row each, in the order given, nought where nothing is stored), or of
+    /// every agency with any OIT data in the round when `None` (ordered by province and code).
     async fn oit_progress(&self, round_id: Uuid, agency_ids: Option<&[Uuid]>) -> Result<Vec<OitProgressRow>>;
 }
 

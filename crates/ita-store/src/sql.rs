@@ -10,8 +10,9 @@ use ita_domain::platform::{AgencyCode, AgencyKind, FiscalYear, Role};
 use uuid::Uuid;
 
 use crate::{
-    Agency, AuditEntry, Result, ResultRecord, ResultSource, Round, RoundWindows, StoreError, StoredResponse,
-    Submission, SubmissionOutcome, SurveyOverviewRow, SurveyScoreRecord, SurveyTarget, User,
+    Agency, AuditEntry, OitAnswer, OitDispute, OitProgressRow, OitSnapshot, OitVerdict, Result, ResultRecord,
+    ResultSource, Round, RoundWindows, StoreError, StoredResponse, Submission, SubmissionOutcome,
+    SurveyOverviewRow, SurveyScoreRecord, SurveyTarget, User,
 };
 
 pub(crate) const AGENCY_COLUMNS: &str = "a.id, a.code, a.name_th, a.name_en, a.kind, a.province, a.district, \
@@ -516,6 +517,8 @@ pub(crate) fn conflict(error: sqlx::Error, value: &str) -> StoreError {
                 Some("username")
             } else if name.contains("rounds_fiscal_year") || name.contains("rounds.fiscal_year") {
                 Some("fiscal_year")
+            } else if name.contains("oit_disputes") {
+                Some("oit_dispute")
             } else {
                 None
             };
@@ -1838,23 +1841,756 @@ macro_rules! impl_store {
                 .await
             }
 
-            // OIT-STUBS: replaced by the real implementation.
-            async fn oit_answers(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Vec<$crate::OitAnswer>> { todo!() }
-            async fn put_oit_answers(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _drafts: &[$crate::OitAnswerDraft], _submit: bool) -> $crate::Result<Vec<$crate::OitAnswer>> { todo!() }
-            async fn put_oit_snapshot(&self, _snapshot: &$crate::OitSnapshot, _body: &[u8]) -> $crate::Result<()> { todo!() }
-            async fn oit_snapshots(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Vec<$crate::OitSnapshot>> { todo!() }
-            async fn oit_snapshot_body(&self, _id: uuid::Uuid) -> $crate::Result<Option<($crate::OitSnapshot, Vec<u8>)>> { todo!() }
-            async fn put_oit_verdicts(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _verdicts: &[$crate::OitVerdictDraft], _stage: &str) -> $crate::Result<Vec<$crate::OitVerdict>> { todo!() }
-            async fn oit_verdicts(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Vec<$crate::OitVerdict>> { todo!() }
-            async fn put_oit_dispute(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _item_code: &str, _statement: &str) -> $crate::Result<$crate::OitDispute> { todo!() }
-            async fn resolve_oit_dispute(&self, _actor: &$crate::Actor, _agency_id: uuid::Uuid, _round_id: uuid::Uuid, _item_code: &str, _confirmed: bool, _reason: &str) -> $crate::Result<$crate::OitDispute> { todo!() }
-            async fn oit_disputes(&self, _agency_id: uuid::Uuid, _round_id: uuid::Uuid) -> $crate::Result<Vec<$crate::OitDispute>> { todo!() }
-            async fn oit_progress(&self, _round_id: uuid::Uuid, _agency_ids: Option<&[uuid::Uuid]>) -> $crate::Result<Vec<$crate::OitProgressRow>> { todo!() }
+            // OIT evidence and review.
+            async fn oit_answers(
+                &self,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<Vec<$crate::OitAnswer>> {
+                Self::oit_answers_of(&self.read, agency_id, round_id).await
+            }
+
+            async fn put_oit_answers(
+                &self,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                drafts: &[$crate::OitAnswerDraft],
+                submit: bool,
+            ) -> $crate::Result<Vec<$crate::OitAnswer>> {
+                $crate::sql::retry(|| self.put_oit_answers_once(actor, agency_id, round_id, drafts, submit)).await
+            }
+
+            async fn put_oit_snapshot(&self, snapshot: &$crate::OitSnapshot, body: &[u8]) -> $crate::Result<()> {
+                // Not audited: the server took it, nobody decided anything.
+                $crate::sql::retry(|| async {
+                    let sql = format!(
+                        "INSERT INTO oit_snapshots ({}, body) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                        $crate::sql::OIT_SNAPSHOT_COLUMNS
+                    );
+                    sqlx::query(&sql)
+                        .bind(snapshot.id)
+                        .bind(snapshot.agency_id)
+                        .bind(snapshot.round_id)
+                        .bind(&snapshot.item_code)
+                        .bind(&snapshot.requested_url)
+                        .bind(&snapshot.final_url)
+                        .bind(snapshot.status.map(i64::from))
+                        .bind(&snapshot.content_type)
+                        .bind(&snapshot.sha256)
+                        .bind(snapshot.size)
+                        .bind(snapshot.truncated)
+                        .bind(&snapshot.outcome)
+                        .bind(snapshot.fetched_at)
+                        .bind(body)
+                        .execute(&self.write)
+                        .await?;
+                    Ok(())
+                })
+                .await
+            }
+
+            async fn oit_snapshots(
+                &self,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<Vec<$crate::OitSnapshot>> {
+                // The newest of each (item, URL); two fetched in the same second are told apart by id.
+                let sql = format!(
+                    "SELECT {columns} FROM (SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY item_code, \
+                     requested_url ORDER BY fetched_at DESC, id DESC) AS newest FROM oit_snapshots \
+                     WHERE agency_id = $1 AND round_id = $2) s WHERE newest = 1",
+                    columns = $crate::sql::OIT_SNAPSHOT_COLUMNS
+                );
+                let rows: Vec<$crate::sql::OitSnapshotRow> =
+                    sqlx::query_as(&sql).bind(agency_id).bind(round_id).fetch_all(&self.read).await?;
+                let mut snapshots =
+                    rows.into_iter().map($crate::OitSnapshot::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                snapshots.sort_by_cached_key(|snapshot| {
+                    ($crate::sql::natural_key(&snapshot.item_code), snapshot.requested_url.clone())
+                });
+                Ok(snapshots)
+            }
+
+            async fn oit_snapshot_body(
+                &self,
+                id: uuid::Uuid,
+            ) -> $crate::Result<Option<($crate::OitSnapshot, Vec<u8>)>> {
+                let sql = format!(
+                    "SELECT {}, body FROM oit_snapshots WHERE id = $1",
+                    $crate::sql::OIT_SNAPSHOT_COLUMNS
+                );
+                let row: Option<$crate::sql::OitSnapshotBodyRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.read).await?;
+                row.map(|row| Ok(($crate::OitSnapshot::try_from(row.snapshot)?, row.body))).transpose()
+            }
+
+            async fn put_oit_verdicts(
+                &self,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                verdicts: &[$crate::OitVerdictDraft],
+                stage: &str,
+            ) -> $crate::Result<Vec<$crate::OitVerdict>> {
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    let now = $crate::now();
+                    let mut stored = Vec::with_capacity(verdicts.len());
+                    for draft in verdicts {
+                        let after = $crate::OitVerdict {
+                            agency_id,
+                            round_id,
+                            item_code: draft.item_code.clone(),
+                            passed: draft.passed,
+                            reason: draft.reason.clone(),
+                            guidance: draft.guidance.clone(),
+                            assessor_id: actor.id,
+                            assessor_name: actor.name.clone(),
+                            decided_at: now,
+                            stage: stage.to_string(),
+                        };
+                        let before = Self::oit_verdict_in(&mut tx, agency_id, round_id, &draft.item_code).await?;
+                        Self::upsert_oit_verdict_in(&mut tx, &after).await?;
+                        Self::audit_in(
+                            &mut tx,
+                            actor,
+                            Some(agency_id),
+                            "oit_verdict.set",
+                            &draft.item_code,
+                            serde_json::json!({
+                                "round_id": round_id,
+                                "item_code": draft.item_code,
+                                "before": before,
+                                "after": after,
+                            }),
+                        )
+                        .await?;
+                        stored.push(after);
+                    }
+                    tx.commit().await?;
+                    Ok(stored)
+                })
+                .await
+            }
+
+            async fn oit_verdicts(
+                &self,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<Vec<$crate::OitVerdict>> {
+                let sql = format!(
+                    "SELECT {} FROM oit_verdicts WHERE agency_id = $1 AND round_id = $2",
+                    $crate::sql::OIT_VERDICT_COLUMNS
+                );
+                let rows: Vec<$crate::sql::OitVerdictRow> =
+                    sqlx::query_as(&sql).bind(agency_id).bind(round_id).fetch_all(&self.read).await?;
+                let mut verdicts: Vec<$crate::OitVerdict> = rows.into_iter().map(Into::into).collect();
+                verdicts.sort_by_cached_key(|verdict| $crate::sql::natural_key(&verdict.item_code));
+                Ok(verdicts)
+            }
+
+            async fn put_oit_dispute(
+                &self,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                item_code: &str,
+                statement: &str,
+            ) -> $crate::Result<$crate::OitDispute> {
+                $crate::sql::retry(|| async {
+                    let mut tx = self.write.begin().await?;
+                    let now = $crate::now();
+                    sqlx::query(
+                        "INSERT INTO oit_disputes (agency_id, round_id, item_code, statement, filed_at, filed_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(agency_id)
+                    .bind(round_id)
+                    .bind(item_code)
+                    .bind(statement)
+                    .bind(now)
+                    .bind(actor.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|error| $crate::sql::conflict(error, item_code))?;
+                    // Only a failure can be disputed: checked here too, in the transaction that files it.
+                    let verdict = Self::oit_verdict_in(&mut tx, agency_id, round_id, item_code).await?;
+                    if !verdict.is_some_and(|verdict| !verdict.passed) {
+                        return Err($crate::StoreError::NotFound);
+                    }
+                    Self::audit_in(
+                        &mut tx,
+                        actor,
+                        Some(agency_id),
+                        "oit_dispute.file",
+                        item_code,
+                        serde_json::json!({ "round_id": round_id, "item_code": item_code, "statement": statement }),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    Ok($crate::OitDispute {
+                        agency_id,
+                        round_id,
+                        item_code: item_code.to_string(),
+                        statement: statement.to_string(),
+                        filed_at: now,
+                        confirmed: None,
+                        resolution_reason: None,
+                        resolved_at: None,
+                    })
+                })
+                .await
+            }
+
+            async fn resolve_oit_dispute(
+                &self,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                item_code: &str,
+                confirmed: bool,
+                reason: &str,
+            ) -> $crate::Result<$crate::OitDispute> {
+                $crate::sql::retry(|| self.resolve_oit_dispute_once(actor, agency_id, round_id, item_code, confirmed, reason))
+                    .await
+            }
+
+            async fn oit_disputes(
+                &self,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<Vec<$crate::OitDispute>> {
+                let sql = format!(
+                    "SELECT {} FROM oit_disputes WHERE agency_id = $1 AND round_id = $2",
+                    $crate::sql::OIT_DISPUTE_COLUMNS
+                );
+                let rows: Vec<$crate::sql::OitDisputeRow> =
+                    sqlx::query_as(&sql).bind(agency_id).bind(round_id).fetch_all(&self.read).await?;
+                let mut disputes: Vec<$crate::OitDispute> = rows.into_iter().map(Into::into).collect();
+                disputes.sort_by_cached_key(|dispute| $crate::sql::natural_key(&dispute.item_code));
+                Ok(disputes)
+            }
+
+            async fn oit_progress(
+                &self,
+                round_id: uuid::Uuid,
+                agency_ids: Option<&[uuid::Uuid]>,
+            ) -> $crate::Result<Vec<$crate::OitProgressRow>> {
+                // A short list (an assessor's agencies) is read by key; a long one with the whole round, which
+                // costs the same for 8,300 agencies and keeps under SQLite's 32,766 parameters.
+                fn within(builder: &mut sqlx::QueryBuilder<'_, $db>, round_id: uuid::Uuid, ids: Option<&[uuid::Uuid]>) {
+                    builder.push(" WHERE round_id = ").push_bind(round_id);
+                    if let Some(ids) = ids {
+                        builder.push(" AND agency_id IN (");
+                        let mut separated = builder.separated(", ");
+                        for id in ids {
+                            separated.push_bind(*id);
+                        }
+                        builder.push(")");
+                    }
+                }
+                async fn read(
+                    pool: &sqlx::Pool<$db>,
+                    round_id: uuid::Uuid,
+                    ids: Option<&[uuid::Uuid]>,
+                ) -> $crate::Result<Vec<$crate::OitProgressRow>> {
+                    let mut select = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT t.agency_id, CAST(SUM(t.answered) AS BIGINT) AS answered, \
+                         CAST(SUM(t.submitted) AS BIGINT) AS submitted, CAST(SUM(t.judged) AS BIGINT) AS judged, \
+                         CAST(SUM(t.passed) AS BIGINT) AS passed, \
+                         CAST(SUM(t.open_disputes) AS BIGINT) AS open_disputes FROM (\
+                         SELECT agency_id, COUNT(*) AS answered, COUNT(submitted_at) AS submitted, 0 AS judged, \
+                         0 AS passed, 0 AS open_disputes FROM oit_answers",
+                    );
+                    within(&mut select, round_id, ids);
+                    select.push(
+                        " GROUP BY agency_id UNION ALL SELECT agency_id, 0, 0, COUNT(*), \
+                         SUM(CASE WHEN passed THEN 1 ELSE 0 END), 0 FROM oit_verdicts",
+                    );
+                    within(&mut select, round_id, ids);
+                    select.push(" GROUP BY agency_id UNION ALL SELECT agency_id, 0, 0, 0, 0, COUNT(*) FROM oit_disputes");
+                    within(&mut select, round_id, ids);
+                    select.push(
+                        " AND confirmed IS NULL GROUP BY agency_id) t JOIN agencies a ON a.id = t.agency_id \
+                         GROUP BY t.agency_id, a.province, a.code ORDER BY a.province, a.code",
+                    );
+                    let rows: Vec<$crate::sql::OitProgressDbRow> = select.build_query_as().fetch_all(pool).await?;
+                    Ok(rows.into_iter().map(Into::into).collect())
+                }
+                let Some(ids) = agency_ids else {
+                    return read(&self.read, round_id, None).await;
+                };
+                // The agencies given, in the order given, each once; those without any OIT data at nought.
+                let mut seen = std::collections::HashSet::with_capacity(ids.len());
+                let ids: Vec<uuid::Uuid> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows = read(&self.read, round_id, (ids.len() <= 1_000).then_some(&ids[..])).await?;
+                let mut found: std::collections::HashMap<uuid::Uuid, $crate::OitProgressRow> =
+                    rows.into_iter().map(|row| (row.agency_id, row)).collect();
+                Ok(ids
+                    .into_iter()
+                    .map(|agency_id| {
+                        found.remove(&agency_id).unwrap_or($crate::OitProgressRow {
+                            agency_id,
+                            answered: 0,
+                            submitted: false,
+                            judged: 0,
+                            passed: 0,
+                            open_disputes: 0,
+                        })
+                    })
+                    .collect())
+            }
+        }
+
+        impl $store {
+            async fn oit_answers_of<'e, E>(
+                executor: E,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+            ) -> $crate::Result<Vec<$crate::OitAnswer>>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let sql = format!(
+                    "SELECT {} FROM oit_answers WHERE agency_id = $1 AND round_id = $2",
+                    $crate::sql::OIT_ANSWER_COLUMNS
+                );
+                let rows: Vec<$crate::sql::OitAnswerRow> =
+                    sqlx::query_as(&sql).bind(agency_id).bind(round_id).fetch_all(executor).await?;
+                let mut answers =
+                    rows.into_iter().map($crate::OitAnswer::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                answers.sort_by_cached_key(|answer| $crate::sql::natural_key(&answer.item_code));
+                Ok(answers)
+            }
+
+            async fn put_oit_answers_once(
+                &self,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                drafts: &[$crate::OitAnswerDraft],
+                submit: bool,
+            ) -> $crate::Result<Vec<$crate::OitAnswer>> {
+                let mut tx = self.write.begin().await?;
+                let now = $crate::now();
+                for draft in drafts {
+                    // A changed answer is a draft again until the agency submits.
+                    sqlx::query(
+                        "INSERT INTO oit_answers (agency_id, round_id, item_code, has, urls, explanation, \
+                         submitted_at, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8) \
+                         ON CONFLICT (agency_id, round_id, item_code) DO UPDATE SET has = excluded.has, \
+                         urls = excluded.urls, explanation = excluded.explanation, submitted_at = NULL, \
+                         updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                    )
+                    .bind(agency_id)
+                    .bind(round_id)
+                    .bind(&draft.item_code)
+                    .bind(draft.has)
+                    .bind($crate::sql::encode_urls(&draft.urls))
+                    .bind(&draft.explanation)
+                    .bind(now)
+                    .bind(actor.id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if !drafts.is_empty() {
+                    let answers: Vec<serde_json::Value> = drafts
+                        .iter()
+                        .map(|draft| {
+                            serde_json::json!({
+                                "item_code": draft.item_code,
+                                "has": draft.has,
+                                "urls": draft.urls,
+                                "explanation": draft.explanation,
+                            })
+                        })
+                        .collect();
+                    Self::audit_in(
+                        &mut tx,
+                        actor,
+                        Some(agency_id),
+                        "oit_answers.save",
+                        &round_id.to_string(),
+                        serde_json::json!({ "round_id": round_id, "answers": answers }),
+                    )
+                    .await?;
+                }
+                if submit {
+                    let done = sqlx::query(
+                        "UPDATE oit_answers SET submitted_at = $3 WHERE agency_id = $1 AND round_id = $2",
+                    )
+                    .bind(agency_id)
+                    .bind(round_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() > 0 {
+                        Self::audit_in(
+                            &mut tx,
+                            actor,
+                            Some(agency_id),
+                            "oit_answers.submit",
+                            &round_id.to_string(),
+                            serde_json::json!({
+                                "round_id": round_id,
+                                "submitted_at": now,
+                                "answers": done.rows_affected(),
+                            }),
+                        )
+                        .await?;
+                    }
+                }
+                let answers = Self::oit_answers_of(&mut *tx, agency_id, round_id).await?;
+                tx.commit().await?;
+                Ok(answers)
+            }
+
+            async fn oit_verdict_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                item_code: &str,
+            ) -> $crate::Result<Option<$crate::OitVerdict>> {
+                let sql = format!(
+                    "SELECT {} FROM oit_verdicts WHERE agency_id = $1 AND round_id = $2 AND item_code = $3",
+                    $crate::sql::OIT_VERDICT_COLUMNS
+                );
+                let row: Option<$crate::sql::OitVerdictRow> = sqlx::query_as(&sql)
+                    .bind(agency_id)
+                    .bind(round_id)
+                    .bind(item_code)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn upsert_oit_verdict_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                verdict: &$crate::OitVerdict,
+            ) -> $crate::Result<()> {
+                let sql = format!(
+                    "INSERT INTO oit_verdicts ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (agency_id, round_id, item_code) DO UPDATE SET passed = excluded.passed, \
+                     reason = excluded.reason, guidance = excluded.guidance, assessor_id = excluded.assessor_id, \
+                     assessor_name = excluded.assessor_name, decided_at = excluded.decided_at, \
+                     stage = excluded.stage",
+                    $crate::sql::OIT_VERDICT_COLUMNS
+                );
+                sqlx::query(&sql)
+                    .bind(verdict.agency_id)
+                    .bind(verdict.round_id)
+                    .bind(&verdict.item_code)
+                    .bind(verdict.passed)
+                    .bind(&verdict.reason)
+                    .bind(&verdict.guidance)
+                    .bind(verdict.assessor_id)
+                    .bind(&verdict.assessor_name)
+                    .bind(verdict.decided_at)
+                    .bind(&verdict.stage)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn resolve_oit_dispute_once(
+                &self,
+                actor: &$crate::Actor,
+                agency_id: uuid::Uuid,
+                round_id: uuid::Uuid,
+                item_code: &str,
+                confirmed: bool,
+                reason: &str,
+            ) -> $crate::Result<$crate::OitDispute> {
+                let mut tx = self.write.begin().await?;
+                let now = $crate::now();
+                // Only an open dispute is answered: of two assessors answering at once, the second finds it closed.
+                let done = sqlx::query(
+                    "UPDATE oit_disputes SET confirmed = $4, resolution_reason = $5, resolved_at = $6, \
+                     resolved_by = $7 WHERE agency_id = $1 AND round_id = $2 AND item_code = $3 \
+                     AND confirmed IS NULL",
+                )
+                .bind(agency_id)
+                .bind(round_id)
+                .bind(item_code)
+                .bind(confirmed)
+                .bind(reason)
+                .bind(now)
+                .bind(actor.id)
+                .execute(&mut *tx)
+                .await?;
+                let select = format!(
+                    "SELECT {} FROM oit_disputes WHERE agency_id = $1 AND round_id = $2 AND item_code = $3",
+                    $crate::sql::OIT_DISPUTE_COLUMNS
+                );
+                let dispute: Option<$crate::sql::OitDisputeRow> = sqlx::query_as(&select)
+                    .bind(agency_id)
+                    .bind(round_id)
+                    .bind(item_code)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let dispute: $crate::OitDispute = dispute.ok_or($crate::StoreError::NotFound)?.into();
+                if done.rows_affected() == 0 {
+                    return Err($crate::StoreError::Conflict { field: "oit_dispute", value: item_code.to_string() });
+                }
+                let before = Self::oit_verdict_in(&mut tx, agency_id, round_id, item_code).await?;
+                let after = match (&before, confirmed) {
+                    // The failure stands, with its reason and guidance; the verdict now dates from the answer.
+                    (Some(before), true) => Some($crate::OitVerdict {
+                        assessor_id: actor.id,
+                        assessor_name: actor.name.clone(),
+                        decided_at: now,
+                        stage: "clarification".to_string(),
+                        ..before.clone()
+                    }),
+                    (None, true) => None,
+                    (_, false) => Some($crate::OitVerdict {
+                        agency_id,
+                        round_id,
+                        item_code: item_code.to_string(),
+                        passed: true,
+                        reason: reason.to_string(),
+                        guidance: String::new(),
+                        assessor_id: actor.id,
+                        assessor_name: actor.name.clone(),
+                        decided_at: now,
+                        stage: "clarification".to_string(),
+                    }),
+                };
+                if let Some(after) = &after {
+                    Self::upsert_oit_verdict_in(&mut tx, after).await?;
+                }
+                let action = if confirmed { "oit_dispute.confirm" } else { "oit_dispute.change" };
+                Self::audit_in(
+                    &mut tx,
+                    actor,
+                    Some(agency_id),
+                    action,
+                    item_code,
+                    serde_json::json!({
+                        "round_id": round_id,
+                        "item_code": item_code,
+                        "reason": reason,
+                        "before": before,
+                        "after": after,
+                    }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(dispute)
+            }
         }
     };
 }
 
 pub(crate) use impl_store;
+
+/// A part of an item code for ordering: `O2` before `O10`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum NaturalPart {
+    Number(u64),
+    Text(String),
+}
+
+/// The key that orders item codes as people number them (`O1`, `O2`, ..., `O10`), not as text.
+pub(crate) fn natural_key(code: &str) -> Vec<NaturalPart> {
+    let mut parts = Vec::new();
+    let mut rest = code;
+    while let Some(first) = rest.chars().next() {
+        let digits = first.is_ascii_digit();
+        let end = rest.find(|character: char| character.is_ascii_digit() != digits).unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(end);
+        parts.push(match run.parse::<u64>() {
+            Ok(number) if digits => NaturalPart::Number(number),
+            _ => NaturalPart::Text(run.to_string()),
+        });
+        rest = tail;
+    }
+    parts
+}
+
+pub(crate) fn encode_urls(urls: &[String]) -> String {
+    serde_json::to_string(urls).unwrap_or_else(|_| "[]".to_string())
+}
+
+pub(crate) const OIT_ANSWER_COLUMNS: &str =
+    "agency_id, round_id, item_code, has, urls, explanation, submitted_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OitAnswerRow {
+    pub(crate) agency_id: Uuid,
+    pub(crate) round_id: Uuid,
+    pub(crate) item_code: String,
+    pub(crate) has: bool,
+    pub(crate) urls: String,
+    pub(crate) explanation: String,
+    pub(crate) submitted_at: Option<i64>,
+    pub(crate) updated_at: i64,
+}
+
+impl TryFrom<OitAnswerRow> for OitAnswer {
+    type Error = StoreError;
+    fn try_from(row: OitAnswerRow) -> Result<OitAnswer> {
+        Ok(OitAnswer {
+            agency_id: row.agency_id,
+            round_id: row.round_id,
+            urls: serde_json::from_str(&row.urls).map_err(|error| {
+                StoreError::Corrupt(format!("OIT answer URLs of {}: {error}", row.item_code))
+            })?,
+            item_code: row.item_code,
+            has: row.has,
+            explanation: row.explanation,
+            submitted_at: row.submitted_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+pub(crate) const OIT_SNAPSHOT_COLUMNS: &str = "id, agency_id, round_id, item_code, requested_url, final_url, \
+     status, content_type, sha256, size, truncated, outcome, fetched_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OitSnapshotRow {
+    pub(crate) id: Uuid,
+    pub(crate) agency_id: Uuid,
+    pub(crate) round_id: Uuid,
+    pub(crate) item_code: String,
+    pub(crate) requested_url: String,
+    pub(crate) final_url: Option<String>,
+    pub(crate) status: Option<i64>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) sha256: String,
+    pub(crate) size: i64,
+    pub(crate) truncated: bool,
+    pub(crate) outcome: String,
+    pub(crate) fetched_at: i64,
+}
+
+impl TryFrom<OitSnapshotRow> for OitSnapshot {
+    type Error = StoreError;
+    fn try_from(row: OitSnapshotRow) -> Result<OitSnapshot> {
+        let status = row
+            .status
+            .map(|status| {
+                u16::try_from(status).map_err(|_| StoreError::Corrupt(format!("HTTP status {status}")))
+            })
+            .transpose()?;
+        Ok(OitSnapshot {
+            id: row.id,
+            agency_id: row.agency_id,
+            round_id: row.round_id,
+            item_code: row.item_code,
+            requested_url: row.requested_url,
+            final_url: row.final_url,
+            status,
+            content_type: row.content_type,
+            sha256: row.sha256,
+            size: row.size,
+            truncated: row.truncated,
+            outcome: row.outcome,
+            fetched_at: row.fetched_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OitSnapshotBodyRow {
+    #[sqlx(flatten)]
+    pub(crate) snapshot: OitSnapshotRow,
+    pub(crate) body: Vec<u8>,
+}
+
+pub(crate) const OIT_VERDICT_COLUMNS: &str =
+    "agency_id, round_id, item_code, passed, reason, guidance, assessor_id, assessor_name, decided_at, stage";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OitVerdictRow {
+    pub(crate) agency_id: Uuid,
+    pub(crate) round_id: Uuid,
+    pub(crate) item_code: String,
+    pub(crate) passed: bool,
+    pub(crate) reason: String,
+    pub(crate) guidance: String,
+    pub(crate) assessor_id: Option<Uuid>,
+    pub(crate) assessor_name: String,
+    pub(crate) decided_at: i64,
+    pub(crate) stage: String,
+}
+
+impl From<OitVerdictRow> for OitVerdict {
+    fn from(row: OitVerdictRow) -> OitVerdict {
+        OitVerdict {
+            agency_id: row.agency_id,
+            round_id: row.round_id,
+            item_code: row.item_code,
+            passed: row.passed,
+            reason: row.reason,
+            guidance: row.guidance,
+            assessor_id: row.assessor_id,
+            assessor_name: row.assessor_name,
+            decided_at: row.decided_at,
+            stage: row.stage,
+        }
+    }
+}
+
+pub(crate) const OIT_DISPUTE_COLUMNS: &str =
+    "agency_id, round_id, item_code, statement, filed_at, confirmed, resolution_reason, resolved_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OitDisputeRow {
+    pub(crate) agency_id: Uuid,
+    pub(crate) round_id: Uuid,
+    pub(crate) item_code: String,
+    pub(crate) statement: String,
+    pub(crate) filed_at: i64,
+    pub(crate) confirmed: Option<bool>,
+    pub(crate) resolution_reason: Option<String>,
+    pub(crate) resolved_at: Option<i64>,
+}
+
+impl From<OitDisputeRow> for OitDispute {
+    fn from(row: OitDisputeRow) -> OitDispute {
+        OitDispute {
+            agency_id: row.agency_id,
+            round_id: row.round_id,
+            item_code: row.item_code,
+            statement: row.statement,
+            filed_at: row.filed_at,
+            confirmed: row.confirmed,
+            resolution_reason: row.resolution_reason,
+            resolved_at: row.resolved_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OitProgressDbRow {
+    pub(crate) agency_id: Uuid,
+    pub(crate) answered: i64,
+    pub(crate) submitted: i64,
+    pub(crate) judged: i64,
+    pub(crate) passed: i64,
+    pub(crate) open_disputes: i64,
+}
+
+impl From<OitProgressDbRow> for OitProgressRow {
+    fn from(row: OitProgressDbRow) -> OitProgressRow {
+        OitProgressRow {
+            agency_id: row.agency_id,
+            answered: row.answered,
+            // Submitted when every answer was, and there is one at least.
+            submitted: row.answered > 0 && row.submitted == row.answered,
+            judged: row.judged,
+            passed: row.passed,
+            open_disputes: row.open_disputes,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -1897,6 +2633,13 @@ mod tests {
         assert_eq!(nonce_expiry(86_400), 86_400);
         assert_eq!(nonce_expiry(1_780_000_123), 1_780_012_800);
         assert_eq!(nonce_expiry(-5), 0);
+    }
+
+    #[test]
+    fn item_codes_sort_as_numbered() {
+        let mut codes = ["O10", "O2", "O1.10", "O1", "O1.2", "P1", "O33"];
+        codes.sort_by_key(|code| natural_key(code));
+        assert_eq!(codes, ["O1", "O1.2", "O1.10", "O2", "O10", "O33", "P1"]);
     }
 
     #[test]

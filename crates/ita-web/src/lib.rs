@@ -5,6 +5,7 @@ mod auth;
 pub mod demo;
 mod error;
 mod import;
+pub mod oit_bulk;
 mod page;
 mod routes;
 mod scoring;
@@ -41,13 +42,19 @@ pub struct AppState {
     pub limiter: Arc<auth::LoginLimiter>,
     /// The respondent side of the surveys: group commit, token key, per-address limits.
     pub survey: SurveyRuntime,
+    /// The OIT evidence fetcher and its bounds (with the allow list of `Settings::snapshot_allow`).
+    pub snapshot_client: snapshot::SnapshotClient,
+    pub snapshot_policy: Arc<snapshot::FetchPolicy>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings, fonts: FontSet) -> anyhow::Result<AppState> {
         let survey = SurveyRuntime::start(store.clone(), &settings);
+        let snapshot_policy = snapshot::FetchPolicy::allowing(&settings.snapshot_allow)?;
         Ok(AppState {
             survey,
+            snapshot_client: snapshot::SnapshotClient::new(),
+            snapshot_policy: Arc::new(snapshot_policy),
             store,
             catalog: Arc::new(Catalog::builtin()?),
             library: Arc::new(Library::builtin()?),

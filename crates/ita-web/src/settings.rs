@@ -22,6 +22,9 @@ pub struct Settings {
     /// How many survey forms one network address may send a minute (in bursts of as many); 120 by default, raised
     /// for a load test whose clients all come from one address.
     pub survey_submissions_per_minute: u32,
+    /// Hosts and networks the OIT evidence fetcher may reach although they are not public (`127.0.0.1/32`,
+    /// `intranet.example`); empty by default, so that private and loopback addresses are refused.
+    pub snapshot_allow: Vec<String>,
 }
 
 impl Settings {
@@ -34,6 +37,7 @@ impl Settings {
             public_url,
             session_hours: 8,
             survey_submissions_per_minute: DEFAULT_SURVEY_SUBMISSIONS_PER_MINUTE,
+            snapshot_allow: Vec::new(),
         }
     }
 }

@@ -55,6 +55,12 @@ session_hours = 8
 # How many survey forms (IIT/EIT) one network address may send a minute; beyond it the server answers 429
 # and asks to wait. Raise it when many respondents reach the internet through one address.
 survey_submissions_per_minute = 120
+
+# เครื่องหรือเครือข่ายภายในที่ระบบดึงสำเนาหน้าเว็บหลักฐาน OIT ได้ แม้ไม่ใช่ที่อยู่สาธารณะ (ITA_SNAPSHOT_ALLOW คั่นด้วยจุลภาค)
+# ค่าเริ่มต้นคือไม่อนุญาตที่อยู่ภายในและ loopback ทั้งหมด ใช้เมื่อเว็บไซต์ของหน่วยงานอยู่ในเครือข่ายภายในเท่านั้น
+# Hosts or networks the OIT evidence fetcher may reach although they are not public (ITA_SNAPSHOT_ALLOW,
+# comma-separated). By default every private and loopback address is refused.
+# snapshot_allow = ["10.20.0.0/16", "intranet.example.go.th"]
 "#;
 
 /// A database URL, which may carry a password: `Debug` and `Display` show it with the password replaced.
@@ -143,6 +149,7 @@ pub struct Layer {
     pub public_url: Option<String>,
     pub session_hours: Option<i64>,
     pub survey_submissions_per_minute: Option<u32>,
+    pub snapshot_allow: Option<Vec<String>>,
 }
 
 impl Layer {
@@ -177,7 +184,7 @@ impl Layer {
             let thai = match message.strip_prefix("unknown field `").and_then(|rest| rest.split_once('`')) {
                 Some((key, _)) => format!(
                     "ไม่รู้จักคีย์ \"{key}\"{place} (คีย์ที่ใช้ได้: listen, data_dir, database_url, public_url, \
-                     session_hours, survey_submissions_per_minute)"
+                     session_hours, survey_submissions_per_minute, snapshot_allow)"
                 ),
                 None => format!("{message}{place}"),
             };
@@ -201,6 +208,9 @@ impl Layer {
             survey_submissions_per_minute: get("ITA_SURVEY_SUBMISSIONS_PER_MINUTE")
                 .map(|value| parse_per_minute(&value, "ITA_SURVEY_SUBMISSIONS_PER_MINUTE"))
                 .transpose()?,
+            snapshot_allow: get("ITA_SNAPSHOT_ALLOW").map(|value| {
+                value.split(',').map(str::trim).filter(|rule| !rule.is_empty()).map(str::to_string).collect()
+            }),
         })
     }
 
@@ -215,6 +225,7 @@ impl Layer {
             survey_submissions_per_minute: upper
                 .survey_submissions_per_minute
                 .or(self.survey_submissions_per_minute),
+            snapshot_allow: upper.snapshot_allow.or(self.snapshot_allow),
         }
     }
 }
@@ -304,6 +315,8 @@ pub struct Config {
     pub session_hours: i64,
     /// Survey forms one network address may send a minute.
     pub survey_submissions_per_minute: u32,
+    /// What the OIT evidence fetcher may reach although it is not public (checked entries).
+    pub snapshot_allow: Vec<String>,
     /// The settings file that was read, if any.
     pub file: Option<PathBuf>,
 }
@@ -372,6 +385,10 @@ impl Config {
                  error: survey_submissions_per_minute must be more than 0"
             );
         }
+        let snapshot_allow = layer.snapshot_allow.unwrap_or_default();
+        if let Err(invalid) = ita_web::snapshot::FetchPolicy::allowing(&snapshot_allow) {
+            anyhow::bail!("ข้อผิดพลาด: snapshot_allow: {}\nerror: snapshot_allow: {}", invalid.th, invalid.en);
+        }
         Ok(Config {
             listen: layer.listen.unwrap_or(DEFAULT_LISTEN),
             data_dir: layer.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -379,6 +396,7 @@ impl Config {
             public_url,
             session_hours,
             survey_submissions_per_minute,
+            snapshot_allow,
             file,
         })
     }
@@ -425,6 +443,7 @@ impl Config {
         settings.secure_cookies = settings.public_url.starts_with("https://") || bound.ip().is_loopback();
         settings.session_hours = self.session_hours;
         settings.survey_submissions_per_minute = self.survey_submissions_per_minute;
+        settings.snapshot_allow = self.snapshot_allow.clone();
         settings
     }
 }
@@ -504,6 +523,23 @@ mod tests {
         let zero = environment(&[("ITA_SURVEY_SUBMISSIONS_PER_MINUTE", "0")]);
         let error = Config::resolve(None, folder.path(), &zero, Layer::default()).unwrap_err().to_string();
         assert!(error.contains("จำนวนเต็มบวก") && error.contains("positive whole number"), "{error}");
+    }
+
+    #[test]
+    fn the_snapshot_allow_list_comes_from_the_file_or_the_environment_and_is_checked() {
+        let folder = tempfile::tempdir().unwrap();
+        let none = Config::resolve(None, folder.path(), &environment(&[]), Layer::default()).unwrap();
+        assert!(none.snapshot_allow.is_empty(), "private addresses are refused unless allowed");
+        std::fs::write(folder.path().join(CONFIG_FILE), "snapshot_allow = [\"10.20.0.0/16\"]\n").unwrap();
+        let from_file = Config::resolve(None, folder.path(), &environment(&[]), Layer::default()).unwrap();
+        assert_eq!(from_file.snapshot_allow, ["10.20.0.0/16"]);
+        let env = environment(&[("ITA_SNAPSHOT_ALLOW", "127.0.0.1/32, localhost")]);
+        let config = Config::resolve(None, folder.path(), &env, Layer::default()).unwrap();
+        let settings = config.settings("127.0.0.1:8080".parse().unwrap());
+        assert_eq!(settings.snapshot_allow, ["127.0.0.1/32", "localhost"], "the environment beats the file");
+        let bad = environment(&[("ITA_SNAPSHOT_ALLOW", "127.0.0.1/33")]);
+        let error = Config::resolve(None, folder.path(), &bad, Layer::default()).unwrap_err().to_string();
+        assert!(error.contains("snapshot_allow") && error.contains("127.0.0.1/33"), "{error}");
     }
 
     #[test]

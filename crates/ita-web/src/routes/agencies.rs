@@ -544,6 +544,7 @@ struct RoundPage {
     chart_svg: String,
     can_write: bool,
     surveys: Option<crate::routes::surveys::SurveySummary>,
+    oit: crate::routes::oit::OitSummary,
 }
 
 async fn round_page(
@@ -557,6 +558,7 @@ async fn round_page(
     let lang = viewer.lang;
     let record = state.store.result(id, round_id).await?;
     let surveys = crate::routes::surveys::round_summary(&state, &viewer, &agency, &round).await?;
+    let oit = crate::routes::oit::round_summary(&state, &viewer, &agency, &round).await?;
     let mut page = RoundPage {
         page: viewer.page(format!("{} · {}", agency.name_th, round.fiscal_year)),
         methodology_title: lang.pick(&methodology.title_th, &methodology.title_en).to_string(),
@@ -570,6 +572,7 @@ async fn round_page(
         chart_svg: String::new(),
         can_write: viewer.principal.can_write_agency(scope(&agency)),
         surveys,
+        oit,
         agency,
         round,
     };

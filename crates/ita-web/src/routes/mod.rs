@@ -4,6 +4,8 @@ pub mod agencies;
 pub mod api;
 mod audit;
 mod imports;
+pub mod oit;
+pub mod review;
 mod rounds;
 mod session;
 pub mod survey;
@@ -30,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .merge(imports::router())
         .merge(survey::router())
         .merge(surveys::router())
+        .merge(oit::router())
+        .merge(review::router())
         .nest("/api", api::router())
         .fallback(|| async { crate::WebError::NotFound })
 }

@@ -9,6 +9,7 @@ mod helpers;
 mod accessibility;
 mod harness;
 mod import;
+mod oit;
 mod reports;
 mod sign_in;
 mod survey;

@@ -2,7 +2,7 @@
 //! administrator ever sees a word of another agency's data, and that every refused form wrote nothing.
 
 use ita_domain::platform::Role;
-use ita_store::{Agency, AuditQuery, Round, Submission, User};
+use ita_store::{Agency, AuditQuery, OitSnapshot, Round, RoundDraft, RoundWindows, Submission, User};
 use uuid::Uuid;
 
 use crate::helpers::{Client, Db, TestApp, csrf_in, spawn_app};
@@ -147,6 +147,15 @@ const SETUP: &[(&str, &str)] =
 const WRONG_SIGN_IN: &[(&str, &str)] = &[("username", "admin"), ("password", "not the password")];
 const NOTHING: &[(&str, &str)] = &[];
 const TARGETS: &[(&str, &str)] = &[("iit_population", "120"), ("eit_population", "1000")];
+/// An OIT draft of one item (each writer's differs, so that each writes).
+const OIT_DRAFT: &[(&str, &str)] =
+    &[("has.O1", "no"), ("explanation.O1", "บันทึกโดย {who}"), ("action", "draft")];
+const OIT_DISPUTE: &[(&str, &str)] = &[("item", "O1"), ("statement", "ข้อมูลอยู่ที่หน้าแรก")];
+/// An assessor's verdict (each judge's reason differs, so that each writes), and an answer to a dispute.
+const OIT_VERDICT: &[(&str, &str)] =
+    &[("verdict.O1", "fail"), ("reason.O1", "ตรวจโดย {who}"), ("guidance.O1", "ให้เผยแพร่")];
+const OIT_DISPUTE_ANSWER: &[(&str, &str)] = &[("item", "O1"), ("decision", "confirm"), ("reason", "ยืนยัน")];
+const OIT_VERDICTS_CSV: &str = "agency_code,item_code,verdict\nours-1001,O2,pass\ntheirs-2002,O3,pass\n";
 
 /// Statuses in the order of [`EVERYONE`]: anonymous, national admin, analyst, assessor, agency admin, editor.
 #[rustfmt::skip]
@@ -198,6 +207,34 @@ const ROUTES: &[Row] = &[
     get("/rounds/{round}/surveys",                       [303, 200, 200, 403, 403, 403]),
     get("/rounds/{round}/surveys/responses.csv?instrument=IIT", [303, 200, 200, 403, 403, 403]),
     post_unaudited("/rounds/{round}/surveys/compute", NOTHING, [303, 303, 403, 403, 403, 403]),
+    // OIT: whoever reads the agency reads its answers and evidence snapshots; its administrator and editors and the
+    // national administrator answer (the round's answering window is open); nobody disputes outside the
+    // clarification window.
+    get("/agencies/{ours}/rounds/{round}/oit",           [303, 200, 200, 200, 200, 200]),
+    get("/agencies/{theirs}/rounds/{round}/oit",         [303, 200, 404, 404, 404, 404]),
+    post("/agencies/{ours}/rounds/{round}/oit", OIT_DRAFT, [303, 303, 403, 403, 303, 303]),
+    post("/agencies/{theirs}/rounds/{round}/oit", OIT_DRAFT, [303, 303, 404, 404, 404, 404]),
+    post("/agencies/{ours}/rounds/{round}/oit/dispute", OIT_DISPUTE, [303, 403, 403, 403, 403, 403]),
+    post("/agencies/{theirs}/rounds/{round}/oit/dispute", OIT_DISPUTE, [303, 403, 404, 404, 404, 404]),
+    get("/oit/snapshots/{our_snapshot}",                 [303, 200, 200, 200, 200, 200]),
+    get("/oit/snapshots/{their_snapshot}",               [303, 200, 404, 404, 404, 404]),
+    get("/oit/snapshots/{nobody}",                       [303, 404, 404, 404, 404, 404]),
+    // OIT review: an assessor judges the agency assigned to it, the national administrator any agency, the
+    // province's analyst reads; an agency's own people have their OIT page instead. The review window is open; a
+    // dispute is answered only where there is one (404 here for those who may answer). An assessor's import
+    // writes its agency's row and refuses the other's.
+    get("/review",                                       [303, 200, 200, 200, 403, 403]),
+    get("/review/{ours}/{round}",                        [303, 200, 200, 200, 403, 403]),
+    get("/review/{theirs}/{round}",                      [303, 200, 404, 404, 404, 404]),
+    post("/review/{ours}/{round}", OIT_VERDICT,          [303, 303, 403, 303, 403, 403]),
+    post("/review/{theirs}/{round}", OIT_VERDICT,        [303, 303, 404, 404, 404, 404]),
+    post("/review/{ours}/{round}/dispute", OIT_DISPUTE_ANSWER, [303, 404, 403, 404, 403, 403]),
+    post("/review/{theirs}/{round}/dispute", OIT_DISPUTE_ANSWER, [303, 404, 404, 404, 404, 404]),
+    get("/rounds/{round}/oit/checklist.csv",             [303, 200, 200, 200, 403, 403]),
+    get("/rounds/{round}/oit/checklist.xlsx",            [303, 200, 200, 200, 403, 403]),
+    get("/rounds/{round}/oit/verdicts/import",           [303, 200, 403, 200, 403, 403]),
+    upload("/rounds/{round}/oit/verdicts/import", "verdicts.csv", OIT_VERDICTS_CSV,
+                                                         [303, 200, 403, 200, 403, 403]),
     // Imports: the national administrator's alone.
     get("/agencies/import",                              [303, 200, 403, 403, 403, 403]),
     get("/agencies/import/template.csv",                 [303, 200, 403, 403, 403, 403]),
@@ -251,6 +288,9 @@ struct World {
     our_clerk: User,
     their_clerk: User,
     assessor: User,
+    /// An evidence snapshot of each agency.
+    our_snapshot: Uuid,
+    their_snapshot: Uuid,
     sessions: Vec<Session>,
 }
 
@@ -267,6 +307,41 @@ async fn world(db: Db) -> World {
     let ours = app.create_agency("ours-1001", "องค์การบริหารส่วนตำบลบ้านเรา", "อ่างทอง").await;
     let theirs = app.create_agency("theirs-2002", THEIR_NAME, "ลพบุรี").await;
     let round = app.create_round(2565, 2565).await;
+    // The OIT answering and review windows are open today (whatever the date), so that the OIT rows test rights,
+    // not dates.
+    let open = RoundDraft {
+        fiscal_year: round.fiscal_year,
+        methodology_year: round.methodology_year,
+        methodology_variant: round.methodology_variant.clone(),
+        windows: RoundWindows {
+            oit_answer_from: Some("2000-01-01".into()),
+            oit_answer_to: Some("2999-12-31".into()),
+            oit_review_from: Some("2000-01-01".into()),
+            oit_review_to: Some("2999-12-31".into()),
+            ..RoundWindows::default()
+        },
+    };
+    app.store.update_round(&TestApp::admin_actor(), round.id, &open).await.unwrap();
+    let mut snapshots = Vec::new();
+    for agency in [&ours, &theirs] {
+        let snapshot = OitSnapshot {
+            id: Uuid::new_v4(),
+            agency_id: agency.id,
+            round_id: round.id,
+            item_code: "O1".into(),
+            requested_url: "https://example.org/".into(),
+            final_url: Some("https://example.org/".into()),
+            status: Some(200),
+            content_type: Some("text/plain".into()),
+            sha256: String::new(),
+            size: 0,
+            truncated: false,
+            outcome: "fetched".into(),
+            fetched_at: 1_700_000_000,
+        };
+        app.store.put_oit_snapshot(&snapshot, b"").await.unwrap();
+        snapshots.push(snapshot.id);
+    }
     let admin = app.create_user("admin", Role::NationalAdmin, None, None).await;
     let analyst = app.create_user("analyst", Role::ProvincialAnalyst, None, Some("อ่างทอง")).await;
     let assessor = app.create_user("assessor", Role::Assessor, None, None).await;
@@ -320,7 +395,18 @@ async fn world(db: Db) -> World {
             .collect();
         app.store.submit_responses(&batch).await.unwrap();
     }
-    World { app, ours, theirs, round, our_clerk, their_clerk, assessor, sessions }
+    World {
+        app,
+        ours,
+        theirs,
+        round,
+        our_clerk,
+        their_clerk,
+        assessor,
+        our_snapshot: snapshots[0],
+        their_snapshot: snapshots[1],
+        sessions,
+    }
 }
 
 impl World {
@@ -333,6 +419,8 @@ impl World {
             .replace("{our_clerk}", &self.our_clerk.id.to_string())
             .replace("{their_clerk}", &self.their_clerk.id.to_string())
             .replace("{assessor}", &self.assessor.id.to_string())
+            .replace("{our_snapshot}", &self.our_snapshot.to_string())
+            .replace("{their_snapshot}", &self.their_snapshot.to_string())
             .replace("{me}", &me.to_string())
             .replace("{nobody}", &Uuid::from_u128(0xdead_beef).to_string())
             .replace("{who}", &format!("{:?}", session.who))

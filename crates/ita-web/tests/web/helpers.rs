@@ -26,6 +26,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// [`spawn_app`] with settings changed first (an allow list for the snapshot fetcher, say).
+pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let folder = tempfile::tempdir().unwrap();
     let (url, scratch) = match db {
         Db::Sqlite => (format!("sqlite://{}", folder.path().join("ita.db").display()), None),
@@ -39,7 +44,8 @@ pub async fn spawn_app(db: Db) -> TestApp {
     let store = ita_store::open(&url).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let listen = listener.local_addr().unwrap();
-    let settings = Settings::for_listen(listen, folder.path().to_path_buf());
+    let mut settings = Settings::for_listen(listen, folder.path().to_path_buf());
+    configure(&mut settings);
     let state = AppState::new(store.clone(), settings, ita_report::FontSet::default()).unwrap();
     tokio::spawn(ita_web::serve(listener, state.clone()));
     TestApp { address: format!("http://{listen}"), store, state, _folder: folder, _scratch: scratch }
