@@ -1053,11 +1053,14 @@ async fn resolve_dispute(
         let page = build_review(&state, &viewer, agency, round, can_judge, Extras::message(message)).await?;
         return Ok((StatusCode::FORBIDDEN, render(&page)?).into_response());
     }
+    let answered_already = || {
+        WebError::Conflict(Invalid::new(
+            format!("ข้อโต้แย้งข้อ {code} ได้รับการพิจารณาไปแล้ว ผลการพิจารณาเดิมยังคงอยู่"),
+            format!("the dispute on {code} has been answered already; that answer stands"),
+        ))
+    };
     if dispute.confirmed.is_some() {
-        return Err(WebError::Conflict(Invalid::new(
-            format!("ข้อโต้แย้งข้อ {code} ได้รับการพิจารณาไปแล้ว"),
-            format!("the dispute on {code} has been answered already"),
-        )));
+        return Err(answered_already());
     }
     let reason = form.reason.trim().to_string();
     let mut problems = Vec::new();
@@ -1098,7 +1101,16 @@ async fn resolve_dispute(
         .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     };
-    state.store.resolve_oit_dispute(&actor(&viewer), agency.id, round.id, &code, confirmed, &reason).await?;
+    // Of two answers at once, the second finds the dispute answered (the store checks in its transaction).
+    match state
+        .store
+        .resolve_oit_dispute(&actor(&viewer), agency.id, round.id, &code, confirmed, &reason)
+        .await
+    {
+        Ok(_) => {}
+        Err(ita_store::StoreError::Conflict { .. }) => return Err(answered_already()),
+        Err(other) => return Err(other.into()),
+    }
     Ok(Redirect::to(&format!("/review/{}/{}?resolved={code}#disputes", agency.id, round.id)).into_response())
 }
 
