@@ -469,3 +469,39 @@ mod tests {
         assert_eq!(AgencyCode::parse(" 5150101 ").unwrap().as_str(), "5150101");
     }
 }
+
+/// Where a day stands against one of a round's windows (survey, OIT answers, review, clarification).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowPhase {
+    /// One end or both are not set: the window is not open.
+    Unset,
+    Before,
+    Open,
+    Closed,
+}
+
+/// The phase of the window `from..=to` (ISO dates, both ends inclusive) on `today` (ISO date).
+pub fn window_phase(from: Option<&str>, to: Option<&str>, today: &str) -> WindowPhase {
+    match (from, to) {
+        (Some(from), Some(_)) if today < from => WindowPhase::Before,
+        (Some(_), Some(to)) if today > to => WindowPhase::Closed,
+        (Some(_), Some(_)) => WindowPhase::Open,
+        _ => WindowPhase::Unset,
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_inclusive_at_both_ends_and_unset_is_not_open() {
+        let (from, to) = (Some("2025-06-01"), Some("2025-06-30"));
+        assert_eq!(window_phase(from, to, "2025-05-31"), WindowPhase::Before);
+        assert_eq!(window_phase(from, to, "2025-06-01"), WindowPhase::Open);
+        assert_eq!(window_phase(from, to, "2025-06-30"), WindowPhase::Open);
+        assert_eq!(window_phase(from, to, "2025-07-01"), WindowPhase::Closed);
+        assert_eq!(window_phase(None, to, "2025-06-15"), WindowPhase::Unset);
+        assert_eq!(window_phase(from, None, "2025-06-15"), WindowPhase::Unset);
+    }
+}

@@ -64,15 +64,7 @@ fn can_answer(viewer: &Viewer, agency: &Agency) -> bool {
     }
 }
 
-/// Where `today` stands against a window of ISO dates (both ends inclusive).
-pub fn window(from: Option<&str>, to: Option<&str>, today: &str) -> WindowState {
-    match (from, to) {
-        (Some(from), Some(_)) if today < from => WindowState::Before,
-        (Some(_), Some(to)) if today > to => WindowState::Closed,
-        (Some(_), Some(_)) => WindowState::Open,
-        _ => WindowState::Unset,
-    }
-}
+use ita_domain::platform::window_phase as window;
 
 fn answer_window(windows: &RoundWindows, today: &str) -> WindowState {
     window(windows.oit_answer_from.as_deref(), windows.oit_answer_to.as_deref(), today)
@@ -1135,16 +1127,6 @@ pub async fn round_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn windows_include_both_ends() {
-        let (from, to) = (Some("2025-03-01"), Some("2025-03-31"));
-        assert_eq!(window(from, to, "2025-02-28"), WindowState::Before);
-        assert_eq!(window(from, to, "2025-03-01"), WindowState::Open);
-        assert_eq!(window(from, to, "2025-03-31"), WindowState::Open);
-        assert_eq!(window(from, to, "2025-04-01"), WindowState::Closed);
-        assert_eq!(window(None, to, "2025-03-15"), WindowState::Unset);
-    }
 
     #[test]
     fn only_plain_content_types_are_passed_on() {

@@ -61,23 +61,7 @@ pub fn router() -> Router<AppState> {
 // Windows.
 
 /// Where today (in Thailand) stands against one of a round's windows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Unset,
-    Before,
-    Open,
-    Closed,
-}
-
-/// The phase of the window `from..=to` on `today` (ISO dates compare as text).
-pub fn phase(from: Option<&str>, to: Option<&str>, today: &str) -> Phase {
-    match (from, to) {
-        (Some(from), Some(_)) if today < from => Phase::Before,
-        (Some(_), Some(to)) if today > to => Phase::Closed,
-        (Some(_), Some(_)) => Phase::Open,
-        _ => Phase::Unset,
-    }
-}
+pub use ita_domain::platform::{WindowPhase as Phase, window_phase as phase};
 
 fn review_phase(windows: &RoundWindows) -> Phase {
     phase(windows.oit_review_from.as_deref(), windows.oit_review_to.as_deref(), &today())
@@ -1380,16 +1364,6 @@ async fn checklist_xlsx(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn windows_are_inclusive_at_both_ends_and_unset_is_not_open() {
-        let (from, to) = (Some("2025-06-01"), Some("2025-06-30"));
-        assert_eq!(phase(from, to, "2025-05-31"), Phase::Before);
-        assert_eq!(phase(from, to, "2025-06-01"), Phase::Open);
-        assert_eq!(phase(from, to, "2025-06-30"), Phase::Open);
-        assert_eq!(phase(from, to, "2025-07-01"), Phase::Closed);
-        assert_eq!(phase(None, to, "2025-06-15"), Phase::Unset);
-    }
 
     #[test]
     fn stored_outcomes_read_in_words() {

@@ -110,14 +110,8 @@ fn questionnaire(methodology: &Methodology, instrument: &str) -> Result<Question
 
 // The answering window.
 
-/// Where today (in Thailand) stands against a round's survey window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WindowState {
-    Unset,
-    Before,
-    Open,
-    Closed,
-}
+/// Where today (in Thailand) stands against a round's window.
+pub use ita_domain::platform::WindowPhase as WindowState;
 
 /// Today's date in Thailand (UTC+7), `YYYY-MM-DD`.
 pub fn today() -> String {
@@ -128,12 +122,7 @@ pub fn today() -> String {
 
 /// The window's state on `today` (ISO dates compare as text; both ends are inclusive).
 pub fn window_state(windows: &RoundWindows, today: &str) -> WindowState {
-    match (windows.survey_from.as_deref(), windows.survey_to.as_deref()) {
-        (Some(from), Some(_)) if today < from => WindowState::Before,
-        (Some(_), Some(to)) if today > to => WindowState::Closed,
-        (Some(_), Some(_)) => WindowState::Open,
-        _ => WindowState::Unset,
-    }
+    ita_domain::platform::window_phase(windows.survey_from.as_deref(), windows.survey_to.as_deref(), today)
 }
 
 fn window_text(lang: Lang, windows: &RoundWindows) -> String {
