@@ -58,12 +58,14 @@ fn csv_download(file_name: &str, rows: &[Vec<String>]) -> Result<Response, WebEr
 
 // The uploaded file.
 
-struct Upload {
-    file_name: String,
-    bytes: bytes::Bytes,
+/// A file sent with an import form.
+pub(crate) struct Upload {
+    pub(crate) file_name: String,
+    pub(crate) bytes: bytes::Bytes,
 }
 
-async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Result<Upload, Invalid> {
+/// The `file` field of an import form, or a message saying what to send.
+pub(crate) async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Result<Upload, Invalid> {
     let unreadable = || {
         Invalid::new(
             "อ่านแฟ้มที่ส่งมาไม่ได้ กรุณาเลือกแฟ้มแล้วส่งอีกครั้ง",

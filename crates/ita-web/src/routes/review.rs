@@ -1180,32 +1180,7 @@ struct ReportPage {
     rows: Vec<ReportRow>,
 }
 
-struct Upload {
-    file_name: String,
-    bytes: bytes::Bytes,
-}
-
-async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Result<Upload, Invalid> {
-    let unreadable = || {
-        Invalid::new(
-            "อ่านแฟ้มที่ส่งมาไม่ได้ กรุณาเลือกแฟ้มแล้วส่งอีกครั้ง",
-            "the uploaded file could not be read: choose the file and send it again",
-        )
-    };
-    let mut multipart = multipart.map_err(|_| unreadable())?;
-    while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let file_name = field.file_name().unwrap_or("").to_string();
-        let bytes = field.bytes().await.map_err(|_| unreadable())?;
-        if file_name.is_empty() && bytes.is_empty() {
-            break;
-        }
-        return Ok(Upload { file_name, bytes });
-    }
-    Err(Invalid::new("กรุณาเลือกแฟ้ม CSV หรือ XLSX ที่จะนำเข้า", "choose a CSV or XLSX file to import"))
-}
+use crate::routes::imports::read_upload;
 
 async fn import_verdicts(
     State(state): State<AppState>,
