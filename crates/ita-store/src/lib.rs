@@ -172,7 +172,9 @@ pub trait Store: Send + Sync + fmt::Debug {
         query: ResponseQuery,
     ) -> futures_core::stream::BoxStream<'static, Result<StoredResponse>>;
     /// Replaces the computed survey scores of the agencies given, in one transaction.
-    async fn put_survey_scores(&self, scores: &[SurveyScoreRecord]) -> Result<()>;
+    /// Stores (or replaces) computed survey scores; each call writes one audit entry per round (how many agencies)
+    /// in the same transaction.
+    async fn put_survey_scores(&self, actor: &Actor, scores: &[SurveyScoreRecord]) -> Result<()>;
     async fn survey_scores(&self, agency_id: Uuid, round_id: Uuid) -> Result<Option<SurveyScoreRecord>>;
     /// Forgets used token nonces that expired before `now` (their expiry is kept to the whole day, so a nonce
     /// may stay up to a day longer than its token); returns how many.

@@ -1768,7 +1768,15 @@ macro_rules! impl_store {
                 }))
             }
 
-            async fn put_survey_scores(&self, scores: &[$crate::SurveyScoreRecord]) -> $crate::Result<()> {
+            async fn put_survey_scores(
+                &self,
+                actor: &$crate::Actor,
+                scores: &[$crate::SurveyScoreRecord],
+            ) -> $crate::Result<()> {
+                let mut rounds: std::collections::BTreeMap<uuid::Uuid, usize> = std::collections::BTreeMap::new();
+                for score in scores {
+                    *rounds.entry(score.round_id).or_default() += 1;
+                }
                 $crate::sql::retry(|| async {
                     let mut tx = self.write.begin().await?;
                     for score in scores {
@@ -1787,6 +1795,11 @@ macro_rules! impl_store {
                         .bind(score.computed_at)
                         .execute(&mut *tx)
                         .await?;
+                    }
+                    for (round_id, agencies) in &rounds {
+                        let detail = serde_json::json!({ "agencies": agencies });
+                        Self::audit_in(&mut tx, actor, None, "survey_scores.compute", &round_id.to_string(), detail)
+                            .await?;
                     }
                     tx.commit().await?;
                     Ok(())

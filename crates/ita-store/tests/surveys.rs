@@ -549,12 +549,23 @@ async fn survey_scores_round_trip(harness: Harness) {
         eit_respondents: 204,
         computed_at: 1_780_000_000,
     };
-    store.put_survey_scores(std::slice::from_ref(&record)).await.unwrap();
+    let analyst = Actor { id: None, name: "นักวิเคราะห์".into() };
+    store.put_survey_scores(&analyst, std::slice::from_ref(&record)).await.unwrap();
     assert_eq!(store.survey_scores(agency.id, round.id).await.unwrap().as_ref(), Some(&record));
     record.indicators.insert(1, Hundredths(9001));
     record.eit_respondents = 210;
-    store.put_survey_scores(std::slice::from_ref(&record)).await.unwrap();
+    store.put_survey_scores(&analyst, std::slice::from_ref(&record)).await.unwrap();
     assert_eq!(store.survey_scores(agency.id, round.id).await.unwrap(), Some(record));
+    // Every compute is in the audit log, by whom and for which round, in the transaction of its write.
+    let entries =
+        store.audit(&AuditQuery { agency_id: None, offset: 0, limit: 100 }).await.unwrap().items;
+    let computes: Vec<_> = entries.iter().filter(|entry| entry.action == "survey_scores.compute").collect();
+    assert_eq!(computes.len(), 2);
+    for entry in computes {
+        assert_eq!(entry.actor_name, "นักวิเคราะห์");
+        assert_eq!(entry.subject, round.id.to_string());
+        assert_eq!(entry.detail, serde_json::json!({ "agencies": 1 }));
+    }
 }
 
 /// The server secret is made once and then the same for every server and after a restart.

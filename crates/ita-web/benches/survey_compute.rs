@@ -66,8 +66,13 @@ async fn run(label: &str, url: &str, agencies: usize, responses: usize, runs: us
         reset_peak_memory();
         let before = memory_kib("VmRSS");
         let started = Instant::now();
-        let summary = ita_web::survey_compute::compute_round_survey_scores(store.as_ref(), &catalog, &round)
-            .await
+        let summary = ita_web::survey_compute::compute_round_survey_scores(
+            store.as_ref(),
+            &catalog,
+            &ita_store::Actor::system("bench"),
+            &round,
+        )
+        .await
             .map_err(|error| anyhow::anyhow!("{error:?}"))?;
         let elapsed = started.elapsed().as_secs_f64();
         seconds.push(elapsed);

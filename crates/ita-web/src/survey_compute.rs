@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use ita_domain::methodology::{Catalog, InstrumentKind, MethodologyId};
 use ita_domain::questionnaire::survey_scores;
 use ita_domain::scoring::ResponseSet;
-use ita_store::{ResponseQuery, Round, Store, SurveyScoreRecord};
+use ita_store::{Actor, ResponseQuery, Round, Store, SurveyScoreRecord};
 use uuid::Uuid;
 
 use crate::WebError;
@@ -49,10 +49,11 @@ impl AgencyScores {
 }
 
 /// Computes and stores the survey scores (indicators of the survey instruments, in hundredths) of every agency
-/// with responses in `round`. Existing records of those agencies are replaced.
+/// with responses in `round`. Existing records of those agencies are replaced; each batch is audited as `actor`'s.
 pub async fn compute_round_survey_scores(
     store: &dyn Store,
     catalog: &Catalog,
+    actor: &Actor,
     round: &Round,
 ) -> Result<ComputeSummary, WebError> {
     let id = MethodologyId { year: round.methodology_year, variant: round.methodology_variant.clone() };
@@ -75,7 +76,7 @@ pub async fn compute_round_survey_scores(
         if current.as_ref().is_some_and(|scores| scores.agency_id != group.agency_id) {
             finish(current.take(), round.id, computed_at, &mut batch, &mut summary);
             if batch.len() >= BATCH_SIZE {
-                store.put_survey_scores(&batch).await?;
+                store.put_survey_scores(actor, &batch).await?;
                 batch.clear();
             }
         }
@@ -119,7 +120,7 @@ pub async fn compute_round_survey_scores(
     }
     finish(current.take(), round.id, computed_at, &mut batch, &mut summary);
     if !batch.is_empty() {
-        store.put_survey_scores(&batch).await?;
+        store.put_survey_scores(actor, &batch).await?;
     }
     Ok(summary)
 }

@@ -1013,8 +1013,13 @@ async fn compute(
     }
     let round = round_of(&state, id).await?;
     let summary =
-        crate::survey_compute::compute_round_survey_scores(state.store.as_ref(), &state.catalog, &round)
-            .await?;
+        crate::survey_compute::compute_round_survey_scores(
+            state.store.as_ref(),
+            &state.catalog,
+            &actor(&viewer),
+            &round,
+        )
+        .await?;
     tracing::info!(
         round = %round.id,
         agencies = summary.agencies,
