@@ -14,8 +14,8 @@
 //! total = 95.81                 # or a total alone
 //! [responses.IIT]               # or raw responses: a CSV beside this file, or inline records
 //! csv = "iit.csv"
-//! [verdicts]                    # and OIT verdicts: a CSV, or inline
-//! items = { O1 = "pass", O2 = "fail" }
+//! [verdicts]                    # and OIT verdicts: a CSV (item, verdict, optionally element, reason and
+//! items = { O1 = "pass", O2 = "fail" } # guidance: the assessor's words, shown in the report), or inline
 //! ```
 
 use std::collections::BTreeMap;
@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result, line_of};
 use crate::exact::Exact;
 use crate::methodology::{Catalog, Methodology, MethodologyId};
-use crate::report::MeasureInput;
+use crate::report::{AssessorNote, MeasureInput};
 use crate::scoring::{ResponseSet, ScoreInput, Verdict, VerdictSet};
 
 /// Details of the agency, as far as the input gives them.
@@ -126,6 +126,8 @@ pub struct ReportOptions {
     pub propose_measures: bool,
     pub signer: Option<(String, String)>,
     pub measures: Vec<MeasureInput>,
+    /// The assessors' notes from the verdicts file (its `reason` and `guidance` columns), by item code.
+    pub assessor_notes: BTreeMap<String, AssessorNote>,
 }
 
 #[derive(Deserialize)]
@@ -317,6 +319,7 @@ impl ScoreDocument {
             }
             input.responses.insert(code.clone(), set);
         }
+        let mut assessor_notes = BTreeMap::new();
         if let Some(verdicts) = &raw.verdicts {
             let mut set = VerdictSet::new();
             if let Some(csv_name) = &verdicts.csv {
@@ -328,7 +331,7 @@ impl ScoreDocument {
                         format!("cannot read {csv_name}: {reason}"),
                     )
                 })?;
-                read_verdicts_csv(methodology, &mut set, csv_name, &text)?;
+                read_verdicts_csv(methodology, &mut set, &mut assessor_notes, csv_name, &text)?;
             }
             for (code, value) in &verdicts.items {
                 let field = format!("verdicts.items.{code}");
@@ -337,7 +340,8 @@ impl ScoreDocument {
             }
             input.verdicts = Some(set);
         }
-        let report = report_options(file, &raw.report, &raw.measures)?;
+        let mut report = report_options(file, &raw.report, &raw.measures)?;
+        report.assessor_notes = assessor_notes;
         Ok(ScoreDocument { source: file.to_string(), methodology: id, agency: raw.agency, input, report })
     }
 }
@@ -409,6 +413,7 @@ fn report_options(file: &str, raw: &RawReport, measures: &[RawMeasure]) -> Resul
         propose_measures: raw.propose_measures.unwrap_or(true),
         signer,
         measures: parsed,
+        assessor_notes: BTreeMap::new(),
     })
 }
 
@@ -487,10 +492,12 @@ pub fn read_responses_csv(set: &mut ResponseSet, file: &str, text: &str) -> Resu
 }
 
 /// Reads OIT verdicts from CSV text with columns `item`, `verdict` and optionally `element`; a row with an
-/// element is that element's verdict.
+/// element is that element's verdict. Optional `reason` and `guidance` columns are the assessor's words, put in
+/// `notes` by item (the rows of one item's elements joined).
 pub fn read_verdicts_csv(
     methodology: &Methodology,
     set: &mut VerdictSet,
+    notes: &mut BTreeMap<String, AssessorNote>,
     file: &str,
     text: &str,
 ) -> Result<usize> {
@@ -512,6 +519,7 @@ pub fn read_verdicts_csv(
         .with_line(1));
     };
     let element_column = column("element");
+    let (reason_column, guidance_column) = (column("reason"), column("guidance"));
     let mut per_element: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
     let mut count = 0;
     for (row_index, record) in reader.records().enumerate() {
@@ -520,6 +528,19 @@ pub fn read_verdicts_csv(
         let field = format!("row {}", row_index + 1);
         let code = record.get(item_column).unwrap_or_default();
         let word = record.get(verdict_column).unwrap_or_default();
+        let cell = |column: Option<usize>| column.and_then(|index| record.get(index)).unwrap_or_default();
+        let (reason, guidance) = (cell(reason_column), cell(guidance_column));
+        if !reason.is_empty() || !guidance.is_empty() {
+            let note = notes.entry(code.to_string()).or_default();
+            for (kept, text) in [(&mut note.reason, reason), (&mut note.guidance, guidance)] {
+                if !text.is_empty() && !kept.contains(text) {
+                    if !kept.is_empty() {
+                        kept.push(' ');
+                    }
+                    kept.push_str(text);
+                }
+            }
+        }
         let Some(passed) = Verdict::parse_word(word) else {
             return Err(input_error(
                 file,

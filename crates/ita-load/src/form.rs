@@ -56,6 +56,22 @@ impl Form {
         form
     }
 
+    /// The same form with the token's value left empty (the part of a page that changes with every view).
+    pub fn without_token(&self) -> Form {
+        let mut form = self.clone();
+        for (name, value) in &mut form.hidden {
+            if name == TOKEN {
+                value.clear();
+            }
+        }
+        form
+    }
+
+    /// [`Form::fill`] with `token` as the token's value.
+    pub fn fill_with_token(&self, token: &str, sequence: u64) -> Filled {
+        self.fill_inner(Some(token), sequence)
+    }
+
     /// The question groups: fields named `q.<code>`.
     pub fn questions(&self) -> impl Iterator<Item = &RadioGroup> {
         self.groups.iter().filter(|group| group.name.starts_with("q."))
@@ -70,10 +86,18 @@ impl Form {
     /// numbers below [`Form::capacity`] never give the same answers); other groups (the EIT relation) take
     /// their first option.
     pub fn fill(&self, sequence: u64) -> Filled {
+        self.fill_inner(None, sequence)
+    }
+
+    fn fill_inner(&self, token: Option<&str>, sequence: u64) -> Filled {
         let mut body = String::with_capacity(64 + 16 * self.groups.len());
         let mut answers = String::with_capacity(self.groups.len());
         let mut left = sequence;
         for (name, value) in &self.hidden {
+            let value = match token {
+                Some(token) if name == TOKEN => token,
+                _ => value,
+            };
             append_pair(&mut body, name, value);
         }
         for group in &self.groups {
@@ -93,6 +117,21 @@ impl Form {
         }
         Filled { body, answers }
     }
+}
+
+const TOKEN: &str = "token";
+
+/// The token of a page as the survey form prints it (`name="token" value="..."`, a base64url value with a dot,
+/// which needs no decoding), found without reading the rest of the page; `None` if it is not printed so.
+pub fn find_token(page: &[u8]) -> Option<&str> {
+    const BEFORE: &[u8] = b"name=\"token\" value=\"";
+    let start = memchr::memmem::find(page, BEFORE)? + BEFORE.len();
+    let length = memchr::memchr(b'"', &page[start..])?;
+    let token = std::str::from_utf8(&page[start..start + length]).ok()?;
+    token
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'))
+        .then_some(token)
 }
 
 /// The value of attribute `wanted` in the inside of a tag, entities decoded.
@@ -191,6 +230,15 @@ mod tests {
         let filled = form.fill(6);
         assert_eq!(filled.answers, "21", "6 = 2 + 4 x 1: option 2 of the first, option 1 of the second");
         assert_eq!(filled.body, "token=abc.DEF-_&q.I1.1=2&relation=service_user&q.I9=no");
+    }
+
+    #[test]
+    fn the_token_is_found_without_reading_the_page_and_fills_the_form_read_before() {
+        let page = PAGE.replace("abc.DEF-_", "new.T0ken_-");
+        assert_eq!(find_token(page.as_bytes()), Some("new.T0ken_-"));
+        assert_eq!(find_token(b"<input name=\"token\" value=\"a&amp;b\">"), None, "not a token as printed");
+        let known = Form::scan(PAGE).without_token();
+        assert_eq!(known.fill_with_token("new.T0ken_-", 6), Form::scan(&page).fill(6));
     }
 
     #[test]

@@ -1,16 +1,20 @@
 //! The survey load generator: many concurrent respondents, each on its own keep-alive HTTP/1.1 connection,
-//! opening an IIT form (`GET .../iit?code=`) and posting it completed; or one static file fetched over and
-//! over, for the machine's ceiling. A library so that the crash test (`crates/ita/tests/crash.rs`) drives the
+//! opening an IIT form (`GET .../iit?code=`) or an EIT form (`GET .../eit`) and posting it completed; or one
+//! static file fetched over and over, for the machine's ceiling. A library so that the crash test (`crates/ita/tests/crash.rs`) drives the
 //! same loop in-process; `main.rs` is its command line.
 //!
 //! Pacing: with a rate, every iteration (form, then submission) takes the next slot of one schedule shared by
 //! all clients (slot k at k / rate seconds), so the offered rate is the rate asked for whatever the number of
 //! clients, and a client that fell behind takes the next free slot at once. With rate 0 the clients run
 //! without pause. Only a `303 See Other` counts as an acknowledged submission.
+//!
+//! The generator runs on the same cores as the server, so it spends little per iteration: each agency's form
+//! is read whole (every radio group) the first time only; after that only the token is searched for in the
+//! page (`memchr::memmem`), and the page is read whole again only if that search fails.
 
 pub mod form;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -60,10 +64,23 @@ impl TargetsFile {
 /// What the clients do.
 #[derive(Debug, Clone)]
 pub enum Workload {
-    /// Open a form and submit it, over and over, spread over these agencies.
+    /// Open an IIT form (with the access code) and submit it, over and over, spread over these agencies.
     Survey(Vec<Target>),
+    /// The same with the EIT form of these agencies (the public link, no access code).
+    SurveyEit(Vec<Target>),
     /// `GET` this path over and over (a static file: the ceiling of the machine).
     Static(String),
+}
+
+impl Workload {
+    /// The agencies and the instrument (`iit` or `eit`) of a survey workload.
+    fn survey(&self) -> Option<(&[Target], &'static str)> {
+        match self {
+            Workload::Survey(targets) => Some((targets, "iit")),
+            Workload::SurveyEit(targets) => Some((targets, "eit")),
+            Workload::Static(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -201,6 +218,8 @@ struct Shared {
     next_slot: AtomicU64,
     next_sequence: AtomicU64,
     control: Arc<Control>,
+    /// The form of each target (by index) once read whole; the token is then all a page is searched for.
+    forms: std::sync::Mutex<KnownForms>,
 }
 
 /// Runs the clients until the duration is over or `control` says stop; requests under way are finished (or
@@ -212,7 +231,7 @@ pub async fn run(
 ) -> anyhow::Result<Outcome> {
     anyhow::ensure!(settings.clients > 0, "at least one client");
     anyhow::ensure!(settings.rate >= 0.0 && settings.rate.is_finite(), "the rate must be 0 or more");
-    if let Workload::Survey(targets) = &workload {
+    if let Some((targets, _)) = workload.survey() {
         anyhow::ensure!(!targets.is_empty(), "no target to load");
     }
     let start = Instant::now();
@@ -224,6 +243,7 @@ pub async fn run(
         settings,
         workload,
         control,
+        forms: std::sync::Mutex::new(KnownForms::default()),
     });
     let clients: Vec<_> =
         (0..shared.settings.clients).map(|_| tokio::spawn(client(Arc::clone(&shared)))).collect();
@@ -355,8 +375,8 @@ async fn client(shared: Arc<Shared>) -> Outcome {
                     Err(_) => back_off(&mut outcome, "get", &mut connection).await,
                 }
             }
-            Workload::Survey(targets) => {
-                survey_iteration(&shared, targets, &mut connection, &mut outcome).await
+            Workload::Survey(_) | Workload::SurveyEit(_) => {
+                survey_iteration(&shared, &mut connection, &mut outcome).await
             }
         }
     }
@@ -364,19 +384,21 @@ async fn client(shared: Arc<Shared>) -> Outcome {
 }
 
 /// One respondent: opens the form of the next agency in turn, fills it with the next sequence number, posts it.
-async fn survey_iteration(
-    shared: &Shared,
-    targets: &[Target],
-    connection: &mut Option<Sender>,
-    outcome: &mut Outcome,
-) {
+async fn survey_iteration(shared: &Shared, connection: &mut Option<Sender>, outcome: &mut Outcome) {
+    let Some((targets, instrument)) = shared.workload.survey() else { return };
     let server = shared.settings.server;
     let sequence = shared.next_sequence.fetch_add(1, Ordering::Relaxed);
-    let target = &targets[(sequence % targets.len() as u64) as usize];
+    let index = (sequence % targets.len() as u64) as usize;
+    let target = &targets[index];
     let Ok(sender) = ready(connection, server).await else {
         return back_off(outcome, "connect", connection).await;
     };
-    let form_path = format!("{}?code={}", target.path, target.iit_code);
+    let (post_path, form_path) = if instrument == "eit" {
+        let path = format!("/s/{}/{}/eit", target.agency_code, target.fiscal_year);
+        (path.clone(), path)
+    } else {
+        (target.path.clone(), format!("{}?code={}", target.path, target.iit_code))
+    };
     let sent = Instant::now();
     let page = match exchange(sender, request(Method::GET, server, &form_path, &[], None)).await {
         Ok(page) => page,
@@ -388,18 +410,16 @@ async fn survey_iteration(
         remember_refusal(outcome, page.status, &page.body);
         return;
     }
-    let form = Form::scan(&String::from_utf8_lossy(&page.body));
-    if form.questions().next().is_none() || !form.hidden.iter().any(|(name, _)| name == "token") {
+    let Some(filled) = fill_page(shared, index, &page.body, sequence) else {
         *outcome.errors.entry("form without token or questions").or_default() += 1;
         remember_refusal(outcome, page.status, &page.body);
         return;
-    }
-    let filled = form.fill(sequence);
+    };
     let Ok(sender) = ready(connection, server).await else {
         return back_off(outcome, "connect", connection).await;
     };
     let sent = Instant::now();
-    let posted = request(Method::POST, server, &target.path, &page.cookies, Some(filled.body));
+    let posted = request(Method::POST, server, &post_path, &page.cookies, Some(filled.body));
     match exchange(sender, posted).await {
         Ok(answer) => {
             outcome.post_latency.push(sent.elapsed());
@@ -416,6 +436,42 @@ async fn survey_iteration(
             back_off(outcome, "post", connection).await;
         }
     }
+}
+
+/// The forms read whole so far, by target; targets with the same form share one.
+#[derive(Debug, Default)]
+struct KnownForms {
+    by_target: HashMap<usize, Arc<Form>>,
+    distinct: Vec<Arc<Form>>,
+}
+
+/// The page's form filled in with `sequence`: the form of target `index` as read whole before, with this page's
+/// token; or, the first time (or if the token is not where it was), the page read whole.
+fn fill_page(shared: &Shared, index: usize, page: &[u8], sequence: u64) -> Option<Filled> {
+    let known =
+        shared.forms.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).by_target.get(&index).cloned();
+    if let Some(form) = known
+        && let Some(token) = form::find_token(page)
+    {
+        return Some(form.fill_with_token(token, sequence));
+    }
+    let form = Form::scan(&String::from_utf8_lossy(page));
+    if form.questions().next().is_none() || !form.hidden.iter().any(|(name, _)| name == "token") {
+        return None;
+    }
+    let filled = form.fill(sequence);
+    let shape = form.without_token();
+    let mut known = shared.forms.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let shared_shape = match known.distinct.iter().find(|seen| ***seen == shape) {
+        Some(seen) => seen.clone(),
+        None => {
+            let shape = Arc::new(shape);
+            known.distinct.push(shape.clone());
+            shape
+        }
+    };
+    known.by_target.insert(index, shared_shape);
+    Some(filled)
 }
 
 fn remember_refusal(outcome: &mut Outcome, status: StatusCode, body: &[u8]) {
@@ -445,11 +501,12 @@ pub fn describe(settings: &LoadSettings, workload: &Workload, outcome: &Outcome)
             outcome.static_ok,
             outcome.static_ok as f64 / seconds
         )),
-        Workload::Survey(targets) => lines.push(format!(
-            "แบบสอบถามที่รับแล้ว (303) / acknowledged submissions (303): {} ({:.1}/s) over {} agencies",
+        Workload::Survey(targets) | Workload::SurveyEit(targets) => lines.push(format!(
+            "แบบสอบถามที่รับแล้ว (303) / acknowledged submissions (303): {} ({:.1}/s) over {} agencies ({})",
             outcome.acknowledged.len(),
             outcome.acknowledged.len() as f64 / seconds,
-            targets.len()
+            targets.len(),
+            workload.survey().map_or("", |(_, instrument)| instrument).to_uppercase()
         )),
     }
     let latency = |label: &str, latencies: &Latencies| match latencies.summary() {
@@ -459,7 +516,7 @@ pub fn describe(settings: &LoadSettings, workload: &Workload, outcome: &Outcome)
         ),
         None => format!("{label}: -"),
     };
-    if matches!(workload, Workload::Survey(_)) {
+    if workload.survey().is_some() {
         lines.push(latency("ส่งแบบสอบถาม / POST", &outcome.post_latency));
         lines.push(latency("เปิดแบบสอบถาม / GET form", &outcome.get_latency));
     } else {

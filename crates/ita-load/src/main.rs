@@ -5,6 +5,7 @@
 //! ITA_SURVEY_SUBMISSIONS_PER_MINUTE=100000000 ita serve --data-dir D --listen 127.0.0.1:8080 &
 //! ita-load --targets targets.json --clients 1000 --rate 2000 --duration 20
 //! ita-load --targets targets.json --clients 1000 --rate 0 --duration 20
+//! ita-load --targets targets.json --instrument eit --clients 1000 --rate 2000 --duration 20
 //! ita-load --static --clients 1000 --rate 0 --duration 20
 //! ```
 
@@ -25,6 +26,9 @@ struct Args {
     /// The file `ita survey prepare-load` wrote.
     #[arg(long, required_unless_present = "static_path")]
     targets: Option<PathBuf>,
+    /// Which form of the agencies to answer: `iit` (with each agency's access code) or `eit` (the public link).
+    #[arg(long, default_value = "iit", value_parser = ["iit", "eit"])]
+    instrument: String,
     /// Fetch this static path over and over instead of submitting forms (the machine's ceiling).
     #[arg(long = "static", value_name = "PATH", num_args = 0..=1, default_missing_value = "/static/site.css")]
     static_path: Option<String>,
@@ -50,6 +54,9 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let workload = match (&args.static_path, &args.targets) {
         (Some(path), _) => Workload::Static(path.clone()),
+        (None, Some(targets)) if args.instrument == "eit" => {
+            Workload::SurveyEit(TargetsFile::read(targets)?.targets)
+        }
         (None, Some(targets)) => Workload::Survey(TargetsFile::read(targets)?.targets),
         (None, None) => unreachable!("clap requires --targets or --static"),
     };

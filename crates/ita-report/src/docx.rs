@@ -134,6 +134,16 @@ fn bullet(text: &str) -> Paragraph {
     )
 }
 
+/// A line under a bullet (the assessor's notes under a failed item), indented one step further.
+fn sub_bullet(text: &str) -> Paragraph {
+    paragraph(vec![run(&format!("–\u{00a0}{text}"), PLAIN)]).indent(
+        Some(850),
+        Some(SpecialIndentType::Hanging(283)),
+        None,
+        None,
+    )
+}
+
 /// A numbered line ("๑. …") with a hanging indent, so that wrapped lines align with the text.
 fn numbered(text: &str) -> Paragraph {
     paragraph(vec![run(text, PLAIN)]).indent(Some(425), Some(SpecialIndentType::Hanging(425)), None, None)
@@ -505,6 +515,9 @@ pub fn render(model: &ReportModel, options: RenderOptions) -> Result<Vec<u8>, Re
                         &format!("failed, cost {} points of the total", item.points_lost)
                     )
                 )));
+                for line in crate::assessor_lines(o, item) {
+                    doc = doc.add_paragraph(sub_bullet(&line));
+                }
             }
         }
     }

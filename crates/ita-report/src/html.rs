@@ -20,7 +20,14 @@ struct IndicatorView {
     status: String,
     below: bool,
     issues: Vec<String>,
-    details: Vec<String>,
+    details: Vec<Detail>,
+}
+
+/// A weak or failed item, with the lines shown under it (for a failed item: what to do, and the assessor's
+/// reason and guidance).
+struct Detail {
+    text: String,
+    notes: Vec<String>,
 }
 
 struct MeasureView {
@@ -91,28 +98,35 @@ pub fn render(model: &ReportModel, options: RenderOptions) -> Result<String, ask
                 .indicators
                 .iter()
                 .map(|indicator| {
-                    let mut details: Vec<String> = indicator
+                    let mut details: Vec<Detail> = indicator
                         .weak_items
                         .iter()
-                        .map(|item| {
-                            format!(
+                        .map(|item| Detail {
+                            text: format!(
                                 "{} {} ({})",
                                 item.code,
                                 o.text(&item.question),
                                 o.pick(&format!("{} คะแนน", item.score), &format!("{} points", item.score))
-                            )
+                            ),
+                            notes: Vec::new(),
                         })
                         .collect();
                     details.extend(indicator.failed_items.iter().map(|item| {
-                        format!(
-                            "{} {} ({})",
-                            item.code,
-                            o.text(&item.name),
-                            o.pick(
-                                &format!("ไม่ผ่าน −{} คะแนน", item.points_lost),
-                                &format!("failed, −{} points", item.points_lost)
-                            )
-                        )
+                        let library = item.guidance.as_ref().map(|guidance| {
+                            format!("{}: {}", o.pick("แนวทางแก้ไข", "What to do"), o.text(guidance))
+                        });
+                        Detail {
+                            text: format!(
+                                "{} {} ({})",
+                                item.code,
+                                o.text(&item.name),
+                                o.pick(
+                                    &format!("ไม่ผ่าน −{} คะแนน", item.points_lost),
+                                    &format!("failed, −{} points", item.points_lost)
+                                )
+                            ),
+                            notes: library.into_iter().chain(crate::assessor_lines(o, item)).collect(),
+                        }
                     }));
                     IndicatorView {
                         label: format!(

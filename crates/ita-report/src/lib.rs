@@ -106,6 +106,25 @@ pub(crate) fn path_outcome(o: RenderOptions, path: &ita_domain::report::PathToTa
     }
 }
 
+/// The lines printed under a failed OIT item: the assessor's reason and guidance, labelled, in the assessor's
+/// own words. Empty when the assessor's notes are not known (a result entered as scores). One wording for every
+/// renderer.
+pub(crate) fn assessor_lines(o: RenderOptions, item: &ita_domain::report::FailedItem) -> Vec<String> {
+    let Some(note) = &item.assessor else { return Vec::new() };
+    let mut lines = Vec::new();
+    if !note.reason.is_empty() {
+        lines.push(format!("{}: {}", o.pick("เหตุผล", "Reason"), o.digits(&note.reason)));
+    }
+    if !note.guidance.is_empty() {
+        lines.push(format!(
+            "{}: {}",
+            o.pick("ข้อแนะนำของผู้ประเมิน", "Assessor's guidance"),
+            o.digits(&note.guidance)
+        ));
+    }
+    lines
+}
+
 /// Renders the model in one format.
 pub fn render(
     model: &ReportModel,

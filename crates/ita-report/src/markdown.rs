@@ -128,6 +128,9 @@ pub fn render(model: &ReportModel, options: RenderOptions) -> String {
                         &format!("failed, cost {} points of the total", item.points_lost)
                     )
                 );
+                for line in crate::assessor_lines(o, item) {
+                    let _ = writeln!(out, "  - {line}");
+                }
             }
             out.push('\n');
         }

@@ -46,6 +46,7 @@ fn model_of(input: &str) -> ReportModel {
         date: Some(CalendarDate { year: 2026, month: 11, day: 25 }),
         signer: document.report.signer.clone(),
         library: &library,
+        assessor_notes: document.report.assessor_notes.clone(),
     })
     .unwrap()
 }

@@ -40,6 +40,7 @@ fn model_of(input: &str, measures: Vec<MeasureInput>) -> ReportModel {
         date: Some(CalendarDate { year: 2026, month: 11, day: 25 }),
         signer: document.report.signer.clone(),
         library: &library,
+        assessor_notes: document.report.assessor_notes.clone(),
     })
     .unwrap()
 }
@@ -76,6 +77,42 @@ fn reference_agency_report_in_english() {
 #[test]
 fn raw_input_report_names_the_weakest_items_and_failed_oit_items() {
     check("examples/raw-2565/agency.toml", "raw-2565.th.md", RenderOptions::default());
+}
+
+#[test]
+fn the_assessors_reason_and_guidance_stand_under_each_failed_item() {
+    check("examples/raw-2565/assessed.toml", "assessed-2565.th.md", RenderOptions::default());
+}
+
+#[test]
+fn the_assessors_notes_reach_every_format_and_only_for_failed_items() {
+    let model = model_of("examples/raw-2565/assessed.toml", Vec::new());
+    let o11 =
+        model.indicators().flat_map(|indicator| &indicator.failed_items).find(|item| item.code == "O11");
+    let note =
+        o11.and_then(|item| item.assessor.as_ref()).expect("O11 failed and carries the assessor's note");
+    assert!(note.reason.starts_with("รายงานที่เผยแพร่เป็นรายงานรอบ 6 เดือน"), "{note:?}");
+    assert!(o11.unwrap().guidance.is_some(), "the library's advice is kept beside the assessor's");
+    // O1 passed: its note is not an issue, and O16 failed without a note.
+    assert!(model.indicators().flat_map(|indicator| &indicator.failed_items).all(|item| item.code != "O1"));
+    let o16 =
+        model.indicators().flat_map(|indicator| &indicator.failed_items).find(|item| item.code == "O16");
+    assert!(o16.is_some_and(|item| item.assessor.is_none()));
+    let guidance = "ข้อแนะนำของผู้ประเมิน: เผยแพร่รายงานการกำกับติดตามการดำเนินงานรอบ 6 เดือนแรก";
+    let html = String::from_utf8(
+        ita_report::render(&model, Format::Html, RenderOptions::default(), &FontSet::default()).unwrap(),
+    )
+    .unwrap();
+    assert!(html.contains(guidance) && html.contains("เหตุผล: ลิงก์ที่ระบุเปิดไม่ได้"), "HTML");
+    let docx =
+        ita_report::render(&model, Format::Docx, RenderOptions::default(), &FontSet::default()).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+    let mut document = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut document).unwrap();
+    assert!(document.contains(guidance), "DOCX");
+    let english = RenderOptions { lang: Lang::En, thai_digits: false };
+    let text = markdown(&model, english);
+    assert!(text.contains("  - Assessor's guidance: เผยแพร่รายงาน"), "the assessor's words, as written");
 }
 
 #[test]

@@ -557,8 +557,7 @@ async fn survey_scores_round_trip(harness: Harness) {
     store.put_survey_scores(&analyst, std::slice::from_ref(&record)).await.unwrap();
     assert_eq!(store.survey_scores(agency.id, round.id).await.unwrap(), Some(record));
     // Every compute is in the audit log, by whom and for which round, in the transaction of its write.
-    let entries =
-        store.audit(&AuditQuery { agency_id: None, offset: 0, limit: 100 }).await.unwrap().items;
+    let entries = store.audit(&AuditQuery { agency_id: None, offset: 0, limit: 100 }).await.unwrap().items;
     let computes: Vec<_> = entries.iter().filter(|entry| entry.action == "survey_scores.compute").collect();
     assert_eq!(computes.len(), 2);
     for entry in computes {

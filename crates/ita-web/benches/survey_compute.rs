@@ -73,7 +73,7 @@ async fn run(label: &str, url: &str, agencies: usize, responses: usize, runs: us
             &round,
         )
         .await
-            .map_err(|error| anyhow::anyhow!("{error:?}"))?;
+        .map_err(|error| anyhow::anyhow!("{error:?}"))?;
         let elapsed = started.elapsed().as_secs_f64();
         seconds.push(elapsed);
         println!(

@@ -7,11 +7,13 @@ mod error;
 mod import;
 pub mod oit_bulk;
 mod page;
+mod round_result;
 mod routes;
 mod scoring;
 mod security;
 mod settings;
 pub mod snapshot;
+mod survey_cache;
 pub mod survey_compute;
 pub mod survey_export;
 mod survey_limiter;
@@ -68,6 +70,8 @@ impl AppState {
 /// The whole application: pages, API, static files, and the layers every request passes.
 pub fn app(state: AppState) -> Router {
     routes::router()
+        // Innermost, so that it sees the status a handler answered with.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), survey_cache::forget_after_staff_writes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::csrf_guard))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::extract::DefaultBodyLimit::max(security::BODY_LIMIT))

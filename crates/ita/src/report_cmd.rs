@@ -44,6 +44,7 @@ impl Renderer<'_> {
             date: Some(self.date),
             signer: document.report.signer.clone(),
             library: self.library,
+            assessor_notes: document.report.assessor_notes.clone(),
         };
         let model = report::build(&request)
             .map_err(|error| ita_domain::Error { file: document.source.clone(), ..error })?;

@@ -5,6 +5,8 @@
 
 pub mod recommendations;
 
+use std::collections::BTreeMap;
+
 use crate::analysis::indicators_to_address;
 use crate::exact::{Exact, Hundredths};
 use crate::input::AgencyInfo;
@@ -44,6 +46,23 @@ pub struct MeasureInput {
     pub answers: Option<String>,
 }
 
+/// What the assessor wrote about an OIT item (เหตุผล, ข้อแนะนำ), in the assessor's own words: kept as written,
+/// not translated, and shown under the item when it failed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AssessorNote {
+    /// Why the evidence does not meet the item (เหตุผล).
+    pub reason: String,
+    /// What the agency should do about it (ข้อแนะนำ).
+    pub guidance: String,
+}
+
+impl AssessorNote {
+    /// Whether the assessor wrote anything at all.
+    pub fn is_blank(&self) -> bool {
+        self.reason.trim().is_empty() && self.guidance.trim().is_empty()
+    }
+}
+
 /// Everything a report needs besides the result.
 #[derive(Debug, Clone)]
 pub struct ReportRequest<'a> {
@@ -62,6 +81,8 @@ pub struct ReportRequest<'a> {
     /// Who signs: name and position (ผู้บริหาร).
     pub signer: Option<(String, String)>,
     pub library: &'a Library,
+    /// The assessors' notes on OIT items, by item code; only those of failed items are shown.
+    pub assessor_notes: BTreeMap<String, AssessorNote>,
 }
 
 /// Whether an indicator reaches the pass mark.
@@ -122,7 +143,10 @@ pub struct FailedItem {
     pub code: String,
     pub name: Text,
     pub points_lost: Hundredths,
+    /// What the recommendation library (or else the item's requirement) says to do.
     pub guidance: Option<Text>,
+    /// What the assessor wrote about this agency's evidence, when known.
+    pub assessor: Option<AssessorNote>,
 }
 
 /// One improvement and the points of the total it would add at most.
@@ -490,6 +514,12 @@ fn indicator_row(request: &ReportRequest<'_>, indicator: &scoring::IndicatorScor
                         (!definition.requires_th.is_empty())
                             .then(|| Text::new(&definition.requires_th, &definition.requires_en))
                     }),
+                assessor: request.assessor_notes.get(&item.code).filter(|note| !note.is_blank()).map(
+                    |note| AssessorNote {
+                        reason: note.reason.trim().to_string(),
+                        guidance: note.guidance.trim().to_string(),
+                    },
+                ),
             });
         }
     }

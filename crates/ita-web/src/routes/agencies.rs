@@ -1,5 +1,6 @@
 //! Agencies: the searchable list, creating and editing one, its page across rounds, its result for a round
-//! (scores, explanation, chart), entering that result, and downloading its analysis report.
+//! (scores, explanation, chart), entering that result, computing it from the round's own data (responses and
+//! verdicts, `crate::round_result`), and downloading its analysis report.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use ita_domain::Hundredths;
 use ita_domain::platform::{AgencyCode, AgencyKind, AgencyScope, Invalid, parse_score};
 use ita_domain::report::{self, ReportModel, ReportRequest};
@@ -21,6 +22,9 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::error::{conflict_problem, render};
 use crate::page::Page;
+use crate::round_result::{
+    AgencyResult, PlatformData, agency_result, combine, computed_draft, verdicts_visible_now,
+};
 use crate::scoring::{agency_info, draft_from_indicators, level_name, methodology_of, score_record};
 use crate::{AppState, WebError};
 
@@ -34,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/agencies/{id}/edit", get(edit_form))
         .route("/agencies/{id}/rounds/{round_id}", get(round_page))
         .route("/agencies/{id}/rounds/{round_id}/result", get(result_form).post(save_result))
+        .route("/agencies/{id}/rounds/{round_id}/result/compute", post(compute_result))
         .route("/agencies/{id}/rounds/{round_id}/report/{format}", get(download_report))
 }
 
@@ -487,15 +492,17 @@ async fn round_of(state: &AppState, round_id: Uuid) -> Result<Round, WebError> {
     state.store.round(round_id).await?.ok_or(WebError::NotFound)
 }
 
-/// The report model of an agency's result, with last year's result when there is one.
+/// The report model of an agency's result (from `crate::round_result`: with the weakest survey items and the
+/// failed OIT items with the assessors' notes when they came from the round's own data), with last year's result
+/// when there is one.
 pub async fn report_model(
     state: &AppState,
     agency: &Agency,
     round: &Round,
-    record: &ResultRecord,
+    scored: &AgencyResult,
 ) -> Result<ReportModel, WebError> {
     let methodology = methodology_of(state, round)?;
-    let result = score_record(methodology, record)?;
+    let result = &scored.result;
     let history = state.store.results_of_agency(agency.id).await?;
     let previous = history
         .iter()
@@ -507,7 +514,7 @@ pub async fn report_model(
     let info = agency_info(agency);
     let request = ReportRequest {
         methodology,
-        result: &result,
+        result,
         previous: previous.as_ref(),
         agency: &info,
         measures_year: Some(round.fiscal_year.get() + 1),
@@ -516,6 +523,7 @@ pub async fn report_model(
         date: None,
         signer: None,
         library: &state.library,
+        assessor_notes: scored.notes.clone(),
     };
     report::build(&request).map_err(|error| WebError::Internal(anyhow::Error::new(error)))
 }
@@ -545,20 +553,72 @@ struct RoundPage {
     can_write: bool,
     surveys: Option<crate::routes::surveys::SurveySummary>,
     oit: crate::routes::oit::OitSummary,
+    /// Where the numbers shown come from.
+    source: String,
+    /// The "compute the result from this round's data" part, for those who may write the result.
+    compute: Option<ComputeView>,
+    /// Why the last press of the button was refused, or that it stored the result.
+    messages: Vec<String>,
+    computed: bool,
+}
+
+/// The compute button and what it still lacks.
+struct ComputeView {
+    action: String,
+    /// What keeps the result from being computed now (the button is then disabled).
+    missing: Vec<String>,
+    /// An official result is stored: nothing is computed over it.
+    official: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RoundQuery {
+    computed: Option<String>,
 }
 
 async fn round_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((id, round_id)): Path<(Uuid, Uuid)>,
+    Query(query): Query<RoundQuery>,
 ) -> Result<Html<String>, WebError> {
-    let agency = readable_agency(&state, &viewer, id).await?;
-    let round = round_of(&state, round_id).await?;
-    let methodology = methodology_of(&state, &round)?;
+    let page = build_round_page(&state, &viewer, id, round_id, Vec::new()).await?;
+    render(&RoundPage { computed: query.computed.is_some(), ..page })
+}
+
+/// The agency's round page, with `messages` (why a compute was refused) on top.
+async fn build_round_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Uuid,
+    round_id: Uuid,
+    messages: Vec<Invalid>,
+) -> Result<RoundPage, WebError> {
+    let agency = readable_agency(state, viewer, id).await?;
+    let round = round_of(state, round_id).await?;
+    let methodology = methodology_of(state, &round)?;
     let lang = viewer.lang;
     let record = state.store.result(id, round_id).await?;
-    let surveys = crate::routes::surveys::round_summary(&state, &viewer, &agency, &round).await?;
-    let oit = crate::routes::oit::round_summary(&state, &viewer, &agency, &round).await?;
+    let can_write = viewer.principal.can_write_agency(scope(&agency));
+    let official = record.as_ref().is_some_and(|record| record.source == ResultSource::Official);
+    // The platform data is read once: for the result shown and for what the compute button still lacks.
+    let data = if official {
+        PlatformData::default()
+    } else {
+        PlatformData::read(state, methodology, id, &round, verdicts_visible_now(viewer, &round)).await?
+    };
+    let compute = can_write.then(|| ComputeView {
+        action: format!("/agencies/{id}/rounds/{round_id}/result/compute"),
+        missing: if official {
+            Vec::new()
+        } else {
+            data.missing().iter().map(|invalid| lang.pick(&invalid.th, &invalid.en).to_string()).collect()
+        },
+        official,
+    });
+    let scored = combine(methodology, data, record.as_ref())?;
+    let surveys = crate::routes::surveys::round_summary(state, viewer, &agency, &round).await?;
+    let oit = crate::routes::oit::round_summary(state, viewer, &agency, &round).await?;
     let mut page = RoundPage {
         page: viewer.page(format!("{} · {}", agency.name_th, round.fiscal_year)),
         methodology_title: lang.pick(&methodology.title_th, &methodology.title_en).to_string(),
@@ -570,15 +630,18 @@ async fn round_page(
         explanation: Vec::new(),
         next_levels: Vec::new(),
         chart_svg: String::new(),
-        can_write: viewer.principal.can_write_agency(scope(&agency)),
+        can_write,
         surveys,
         oit,
+        source: scored.as_ref().map(|scored| scored.source_text(lang)).unwrap_or_default(),
+        compute,
+        messages: messages.iter().map(|invalid| lang.pick(&invalid.th, &invalid.en).to_string()).collect(),
+        computed: false,
         agency,
         round,
     };
-    if let Some(record) = record {
-        let result = score_record(methodology, &record)?;
-        let view = ResultView::new(methodology, &result, &agency_info(&page.agency));
+    if let Some(scored) = scored {
+        let view = ResultView::new(methodology, &scored.result, &agency_info(&page.agency));
         let pass_mark = view.pass_mark;
         page.level = match (&view.level, &view.possible_levels) {
             (Some(level), _) => level.clone(),
@@ -632,11 +695,58 @@ async fn round_page(
                 }
             })
             .collect();
-        let model = report_model(&state, &page.agency, &page.round, &record).await?;
+        let model = report_model(state, &page.agency, &page.round, &scored).await?;
         page.chart_svg = ita_report::indicator_chart_svg(&model, RenderOptions { lang, thai_digits: false });
         page.view = Some(view);
     }
-    render(&page)
+    Ok(page)
+}
+
+// Computing the result from the round's own data.
+
+/// Computes the agency's result from the round's responses and final verdicts and stores it as a `Computed`
+/// result (audited by the store); refused, with what is missing, while a survey instrument has fewer than
+/// `MIN_GROUP` respondents or an OIT item is unjudged (or its verdicts are not shown to this viewer yet), and
+/// refused over an official result.
+async fn compute_result(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, round_id)): Path<(Uuid, Uuid)>,
+) -> Result<Response, WebError> {
+    let agency = writable_agency(&state, &viewer, id).await?;
+    let round = round_of(&state, round_id).await?;
+    let methodology = methodology_of(&state, &round)?;
+    let record = state.store.result(id, round_id).await?;
+    let refuse = |status: StatusCode, problems: Vec<Invalid>| {
+        let state = state.clone();
+        let viewer = &viewer;
+        async move {
+            let page = build_round_page(&state, viewer, id, round_id, problems).await?;
+            Ok::<Response, WebError>((status, render(&page)?).into_response())
+        }
+    };
+    if record.as_ref().is_some_and(|record| record.source == ResultSource::Official) {
+        return refuse(
+            StatusCode::CONFLICT,
+            vec![Invalid::new(
+                "หน่วยงานนี้มีผลทางการ (ITAS) ของปีนี้บันทึกไว้แล้ว ระบบจึงไม่คำนวณทับผลทางการ",
+                "an official (ITAS) result of this year is stored for this agency: it is not overwritten by a computed one",
+            )],
+        )
+        .await;
+    }
+    let data =
+        PlatformData::read(&state, methodology, agency.id, &round, verdicts_visible_now(&viewer, &round))
+            .await?;
+    let missing = data.missing();
+    if !missing.is_empty() {
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, missing).await;
+    }
+    // With nothing missing, every indicator comes from the data: the stored computed record is not needed.
+    let scored = combine(methodology, data, None)?
+        .ok_or_else(|| anyhow::anyhow!("complete platform data did not give every indicator"))?;
+    state.store.put_result(&actor(&viewer), id, round_id, &computed_draft(&scored.result)).await?;
+    Ok(Redirect::to(&format!("/agencies/{id}/rounds/{round_id}?computed=1")).into_response())
 }
 
 // Entering a result.
@@ -760,8 +870,11 @@ async fn download_report(
         "md" => Format::Markdown,
         _ => return Err(WebError::NotFound),
     };
-    let record = state.store.result(id, round_id).await?.ok_or(WebError::NotFound)?;
-    let model = report_model(&state, &agency, &round, &record).await?;
+    let record = state.store.result(id, round_id).await?;
+    // Without a stored result, the report needs the round's own data complete.
+    let scored =
+        agency_result(&state, &viewer, id, &round, record.as_ref()).await?.ok_or(WebError::NotFound)?;
+    let model = report_model(&state, &agency, &round, &scored).await?;
     let options = RenderOptions { lang: viewer.lang, thai_digits: false };
     let fonts = state.fonts.clone();
     // PDF layout takes a while: off the async threads.

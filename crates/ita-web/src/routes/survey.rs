@@ -1,11 +1,13 @@
 //! The respondent's side of the IIT and EIT surveys (`/s/...`): no account, no cookie of ours, nothing that
 //! says who answered. A form view carries a signed single-use token; a submission is checked (address rate
 //! limit, size, token, window, answers) and handed to the group commit, and the respondent is thanked only once
-//! it is durable. Nothing here logs an address or anything else about a respondent.
+//! it is durable. Nothing here logs an address or anything else about a respondent. What a request looks up (the
+//! agency, the round, the IIT code and headcount) and the form's markup are kept in memory (`survey_cache`), so a
+//! view of a form asks the store nothing and only fills in its own token, name and links.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
@@ -24,6 +26,7 @@ use ita_store::{
 use serde::Deserialize;
 
 use crate::page::{iso_date, url_encode};
+use crate::survey_cache::{Prerendered, Site, Slot, SurveyCache};
 use crate::survey_limiter::SurveyLimiter;
 use crate::survey_token::{SECRET_NAME, SurveyInstrument, TokenError, TokenKey};
 use crate::{AppState, Settings, WebError};
@@ -37,17 +40,14 @@ pub fn router() -> Router<AppState> {
         .route("/s/{agency}/{year}/{instrument}/thanks", get(thanks))
 }
 
-/// A questionnaire is the same for every round of one methodology year and variant: year, variant, instrument.
-type QuestionnaireKey = (u16, String, SurveyInstrument);
-
 /// What the survey routes keep while the server runs: the group-commit writer, the token key (read from the
-/// store on first use), the per-address limits, the questionnaires already built, and the clock.
+/// store on first use), the per-address limits, what they look up and render (`survey_cache`), and the clock.
 #[derive(Debug, Clone)]
 pub struct SurveyRuntime {
     commit: GroupCommit,
     key: Arc<tokio::sync::OnceCell<TokenKey>>,
     limiter: Arc<SurveyLimiter>,
-    questionnaires: Arc<Mutex<HashMap<QuestionnaireKey, Arc<Questionnaire>>>>,
+    cache: Arc<SurveyCache>,
     clock: fn() -> i64,
 }
 
@@ -58,9 +58,21 @@ impl SurveyRuntime {
             commit: GroupCommit::start(store, GroupCommitSettings::default()),
             key: Arc::new(tokio::sync::OnceCell::new()),
             limiter: Arc::new(SurveyLimiter::new(settings.survey_submissions_per_minute)),
-            questionnaires: Arc::new(Mutex::new(HashMap::new())),
+            cache: Arc::new(SurveyCache::default()),
             clock: crate::auth::now,
         }
+    }
+
+    /// What the public survey routes keep in memory.
+    pub(crate) fn cache(&self) -> &SurveyCache {
+        &self.cache
+    }
+
+    /// Forgets the agencies, rounds, access codes and headcounts the public survey routes looked up: for a write
+    /// that did not go through this server's staff routes (those forget by themselves), such as a test's or
+    /// another process's writing the store directly.
+    pub fn forget_cached(&self) {
+        self.cache.forget();
     }
 
     /// The one source of time of the survey routes: Unix seconds.
@@ -86,18 +98,34 @@ impl SurveyRuntime {
         round: &Round,
         instrument: SurveyInstrument,
     ) -> Result<Arc<Questionnaire>, WebError> {
-        let cache_key = (round.methodology_year, round.methodology_variant.clone(), instrument);
-        let mut built = self.questionnaires.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(found) = built.get(&cache_key) {
-            return Ok(found.clone());
-        }
-        let methodology = crate::scoring::methodology_of(state, round)?;
-        let questionnaire = Arc::new(
+        let key = (round.methodology_year, round.methodology_variant.clone(), instrument);
+        self.cache.questionnaire(key, || {
+            let methodology = crate::scoring::methodology_of(state, round)?;
             Questionnaire::new(methodology, instrument.code())
-                .map_err(|error| WebError::Internal(anyhow::Error::new(error)))?,
-        );
-        built.insert(cache_key, questionnaire.clone());
-        Ok(questionnaire)
+                .map_err(|error| WebError::Internal(anyhow::Error::new(error)))
+        })
+    }
+
+    /// The form of `round`'s `instrument` in `lang`, rendered once with a marker for each per-view part.
+    fn prerendered_form(
+        &self,
+        state: &AppState,
+        round: &Round,
+        instrument: SurveyInstrument,
+        lang: Lang,
+    ) -> Result<Arc<Prerendered>, WebError> {
+        let key = (round.methodology_year, round.methodology_variant.clone(), instrument, lang);
+        self.cache.form(key, || {
+            let questionnaire = self.questionnaire(state, round, instrument)?;
+            let page =
+                form_page(&questionnaire, instrument, lang, &FormParts::markers(), &HashMap::new(), &[]);
+            let html = page.render().map_err(anyhow::Error::new)?;
+            Prerendered::split(&html).map_err(|problem| {
+                WebError::Internal(anyhow::anyhow!(
+                    "the survey form template cannot be rendered once: {problem}"
+                ))
+            })
+        })
     }
 }
 
@@ -416,26 +444,33 @@ fn form_views(
 
 /// The agency, round and instrument a `/s/` path names, with what its pages show.
 struct Target {
-    agency: Agency,
-    round: Round,
+    site: Arc<Site>,
     instrument: SurveyInstrument,
     lang: Lang,
 }
 
 impl Target {
+    fn agency(&self) -> &Agency {
+        &self.site.agency
+    }
+
+    fn round(&self) -> &Round {
+        &self.site.round
+    }
+
     fn base(&self) -> String {
-        format!("/s/{}/{}/{}", self.agency.code, self.round.fiscal_year, self.instrument.slug())
+        format!("/s/{}/{}/{}", self.agency().code, self.round().fiscal_year, self.instrument.slug())
     }
 
     fn agency_name(&self) -> String {
-        match (&self.agency.name_en, self.lang) {
+        match (&self.agency().name_en, self.lang) {
             (Some(english), Lang::En) if !english.trim().is_empty() => english.clone(),
-            _ => self.agency.name_th.clone(),
+            _ => self.agency().name_th.clone(),
         }
     }
 
     fn draft_key(&self) -> String {
-        format!("ita-survey:{}:{}:{}", self.agency.code, self.round.fiscal_year, self.instrument.slug())
+        format!("ita-survey:{}:{}:{}", self.agency().code, self.round().fiscal_year, self.instrument.slug())
     }
 
     fn instrument_name(&self) -> String {
@@ -444,8 +479,8 @@ impl Target {
 
     fn fiscal_year(&self) -> String {
         match self.lang {
-            Lang::Th => format!("ปีงบประมาณ พ.ศ. {}", self.round.fiscal_year),
-            Lang::En => format!("fiscal year {}", self.round.fiscal_year),
+            Lang::Th => format!("ปีงบประมาณ พ.ศ. {}", self.round().fiscal_year),
+            Lang::En => format!("fiscal year {}", self.round().fiscal_year),
         }
     }
 
@@ -503,23 +538,19 @@ async fn find_target(
     let Ok(agency_code) = AgencyCode::parse(code) else {
         return Err(not_found(lang, code, year));
     };
-    let Some(agency) = state.store.agency_by_code(&agency_code).await? else {
+    let Some(site) = state.survey.cache.site(state.store.as_ref(), &agency_code, year).await? else {
         return Err(not_found(lang, code, year));
     };
-    let round = state.store.rounds().await?.into_iter().find(|round| round.fiscal_year.to_string() == *year);
-    let Some(round) = round else {
-        return Err(not_found(lang, code, year));
-    };
-    Ok(Target { agency, round, instrument, lang })
+    Ok(Target { site, instrument, lang })
 }
 
 /// Refuses with a 403 page unless today (Thai time) is inside the round's survey window; gives the closing day.
 fn check_window(state: &AppState, target: &Target, switch: Option<String>) -> Result<String, Stop> {
-    let windows = &target.round.windows;
+    let windows = &target.round().windows;
     let today = iso(state.survey.today());
     let lang = target.lang;
     let (from, to) = match (&windows.survey_from, &windows.survey_to) {
-        (Some(from), Some(to)) => (from.clone(), to.clone()),
+        (Some(from), Some(to)) => (from, to),
         _ => {
             let notice = Notice::new(
                 StatusCode::FORBIDDEN,
@@ -533,9 +564,13 @@ fn check_window(state: &AppState, target: &Target, switch: Option<String>) -> Re
             return Err(target.notice(notice, switch));
         }
     };
-    let dates = |lang: Lang| (iso_date(lang, &from), iso_date(lang, &to));
-    let ((from_th, to_th), (from_en, to_en)) = (dates(Lang::Th), dates(Lang::En));
-    if today < from {
+    // The dates of a refusal, in both languages.
+    let dates = || {
+        let dates = |lang: Lang| (iso_date(lang, from), iso_date(lang, to));
+        (dates(Lang::Th), dates(Lang::En))
+    };
+    if today.as_str() < from.as_str() {
+        let ((from_th, to_th), (from_en, to_en)) = dates();
         let notice = Notice::new(
             StatusCode::FORBIDDEN,
             ("แบบวัดยังไม่เปิดให้ตอบ", "The survey is not open yet"),
@@ -552,7 +587,8 @@ fn check_window(state: &AppState, target: &Target, switch: Option<String>) -> Re
         );
         return Err(target.notice(notice, switch));
     }
-    if today > to {
+    if today.as_str() > to.as_str() {
+        let ((from_th, to_th), (from_en, to_en)) = dates();
         let notice = Notice::new(
             StatusCode::FORBIDDEN,
             ("แบบวัดปิดรับคำตอบแล้ว", "The survey has closed"),
@@ -569,10 +605,7 @@ fn check_window(state: &AppState, target: &Target, switch: Option<String>) -> Re
         );
         return Err(target.notice(notice, switch));
     }
-    Ok(match lang {
-        Lang::Th => to_th,
-        Lang::En => to_en,
-    })
+    Ok(iso_date(lang, to))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -601,7 +634,7 @@ async fn open_form(
     };
     let closes_on = check_window(&state, &target, Some(switch_with(None)))?;
     if target.instrument == SurveyInstrument::Iit {
-        let Some(link) = state.store.survey_link(target.agency.id, target.round.id).await? else {
+        let Some(iit_code) = &target.site.iit_code else {
             let notice = Notice::new(
                 StatusCode::NOT_FOUND,
                 ("หน่วยงานยังไม่ได้เปิดแบบวัด IIT", "The agency has not opened its IIT yet"),
@@ -637,7 +670,7 @@ async fn open_form(
             notice.retry_after = Some(state.survey.limiter.code_retry_after(address));
             return Err(target.notice(notice, None));
         }
-        if !codes_match(&given, &normalise_code(&link.iit_code)) {
+        if !codes_match(&given, &normalise_code(iit_code)) {
             state.survey.limiter.record_wrong_code(address);
             let mut response = code_page(&target, true, switch_with(None))?;
             *response.status_mut() = StatusCode::FORBIDDEN;
@@ -683,8 +716,78 @@ fn code_page(target: &Target, wrong: bool, switch: String) -> Result<Response, W
     Ok(crate::error::render(&page)?.into_response())
 }
 
-/// The form with a fresh token, or (after a refused submission) with the same token, what was posted checked,
-/// and the problems shown.
+/// The parts of a form page that differ from one view to the next; or, to render a form once, their markers.
+struct FormParts {
+    agency: String,
+    switch: String,
+    fiscal_year: String,
+    closes_on: String,
+    action: String,
+    draft_key: String,
+    token: String,
+}
+
+impl FormParts {
+    fn markers() -> FormParts {
+        FormParts {
+            agency: Slot::Agency.marker(),
+            switch: Slot::Switch.marker(),
+            fiscal_year: Slot::FiscalYear.marker(),
+            closes_on: Slot::ClosesOn.marker(),
+            action: Slot::Action.marker(),
+            draft_key: Slot::DraftKey.marker(),
+            token: Slot::Token.marker(),
+        }
+    }
+
+    /// What goes in `slot` of a form rendered once, as the template prints it.
+    fn get(&self, slot: Slot) -> &str {
+        match slot {
+            // The frame prints the site's name where there is no agency's.
+            Slot::Agency if self.agency.is_empty() => "open-ita",
+            Slot::Agency => &self.agency,
+            Slot::Switch => &self.switch,
+            Slot::FiscalYear => &self.fiscal_year,
+            Slot::ClosesOn => &self.closes_on,
+            Slot::Action => &self.action,
+            Slot::DraftKey => &self.draft_key,
+            Slot::Token => &self.token,
+        }
+    }
+}
+
+/// The form page: `questionnaire` in `lang` with `parts`, what was `posted` checked and each of `issues` shown.
+fn form_page(
+    questionnaire: &Questionnaire,
+    instrument: SurveyInstrument,
+    lang: Lang,
+    parts: &FormParts,
+    posted: &HashMap<String, String>,
+    issues: &[AnswerIssue],
+) -> FormPage {
+    let (relation, groups, problems) = form_views(questionnaire, lang, posted, issues);
+    FormPage {
+        frame: Frame {
+            lang,
+            title: instrument_name(instrument, lang).to_string(),
+            agency: parts.agency.clone(),
+            switch: Some(parts.switch.clone()),
+        },
+        instrument_name: instrument_name(instrument, lang).to_string(),
+        fiscal_year: parts.fiscal_year.clone(),
+        closes_on: parts.closes_on.clone(),
+        action: parts.action.clone(),
+        token: parts.token.clone(),
+        draft_key: parts.draft_key.clone(),
+        question_count: questionnaire.column_count() + usize::from(questionnaire.asks_relation()),
+        relation,
+        groups,
+        problems,
+    }
+}
+
+/// The form with a fresh token (the form rendered once, its per-view parts filled in), or (after a refused
+/// submission) with the same token, what was posted checked, and the problems shown (rendered whole).
 async fn form_response(
     state: &AppState,
     target: &Target,
@@ -694,36 +797,33 @@ async fn form_response(
     issues: &[AnswerIssue],
     switch: String,
 ) -> Result<Response, Stop> {
-    let questionnaire = state.survey.questionnaire(state, &target.round, target.instrument)?;
+    let fresh = token.is_none();
     let token = match token {
         Some(token) => token,
         None => state.survey.key(state.store.as_ref()).await?.issue(
-            target.agency.id,
-            target.round.id,
+            target.agency().id,
+            target.round().id,
             target.instrument,
             state.survey.now(),
         ),
     };
-    let posted: HashMap<String, String> = posted.into_iter().collect();
-    let (relation, groups, problems) = form_views(&questionnaire, target.lang, &posted, issues);
-    let page = FormPage {
-        frame: Frame {
-            lang: target.lang,
-            title: target.instrument_name(),
-            agency: target.agency_name(),
-            switch: Some(switch),
-        },
-        instrument_name: target.instrument_name(),
+    let parts = FormParts {
+        agency: target.agency_name(),
+        switch,
         fiscal_year: target.fiscal_year(),
         closes_on,
         action: target.base(),
-        token,
         draft_key: target.draft_key(),
-        question_count: questionnaire.column_count() + usize::from(questionnaire.asks_relation()),
-        relation,
-        groups,
-        problems,
+        token,
     };
+    if fresh && posted.is_empty() && issues.is_empty() {
+        let form = state.survey.prerendered_form(state, target.round(), target.instrument, target.lang)?;
+        let body = form.body(|slot| parts.get(slot));
+        return Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response());
+    }
+    let questionnaire = state.survey.questionnaire(state, target.round(), target.instrument)?;
+    let posted: HashMap<String, String> = posted.into_iter().collect();
+    let page = form_page(&questionnaire, target.instrument, target.lang, &parts, &posted, issues);
     let html = crate::error::render(&page)?;
     let status = if issues.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, html).into_response())
@@ -782,7 +882,7 @@ async fn submit(
     };
     let key = state.survey.key(state.store.as_ref()).await?;
     let token = field("token").unwrap_or_default().to_string();
-    let claims = match key.verify(&token, target.agency.id, target.round.id, target.instrument, now) {
+    let claims = match key.verify(&token, target.agency().id, target.round().id, target.instrument, now) {
         Ok(claims) => claims,
         Err(error) => {
             let (th, en) = match error {
@@ -810,7 +910,7 @@ async fn submit(
         }
     };
     let closes_on = check_window(&state, &target, None)?;
-    let questionnaire = state.survey.questionnaire(&state, &target.round, target.instrument)?;
+    let questionnaire = state.survey.questionnaire(&state, target.round(), target.instrument)?;
     let answers = match questionnaire.parse(&fields) {
         Ok(answers) => answers,
         Err(issues) => {
@@ -822,17 +922,14 @@ async fn submit(
             return form_response(&state, &target, closes_on, Some(token), answered, &issues, switch).await;
         }
     };
+    // The declared headcount; the store counts against it inside the transaction that stores the response.
     let cap = match target.instrument {
-        SurveyInstrument::Iit => state
-            .store
-            .survey_target(target.agency.id, target.round.id)
-            .await?
-            .and_then(|declared| declared.iit_population),
+        SurveyInstrument::Iit => target.site.iit_cap,
         SurveyInstrument::Eit => None,
     };
     let submission = Submission {
-        agency_id: target.agency.id,
-        round_id: target.round.id,
+        agency_id: target.agency().id,
+        round_id: target.round().id,
         instrument: target.instrument.code().to_string(),
         relation: answers.relation,
         answers: answers.encoded,
@@ -913,5 +1010,41 @@ mod tests {
         assert!(!codes_match(&normalise_code("AB12CD35"), &normalise_code("AB12CD34")));
         assert!(!codes_match(&normalise_code("AB12CD3"), &normalise_code("AB12CD34")));
         assert_eq!(field_id("q.I1.1"), "q-I1-1");
+    }
+
+    /// The form rendered once and filled in is, byte for byte, the form rendered whole: whatever the template
+    /// prints, the pages a respondent gets stay the template's.
+    #[test]
+    fn a_form_rendered_once_and_filled_in_is_the_form_rendered_whole() {
+        let catalog = ita_domain::methodology::Catalog::builtin().unwrap();
+        let methodology = catalog.get(&ita_domain::methodology::MethodologyId::nacc(2565)).unwrap();
+        let nothing = HashMap::new();
+        for instrument in [SurveyInstrument::Iit, SurveyInstrument::Eit] {
+            let questionnaire = Questionnaire::new(methodology, instrument.code()).unwrap();
+            for lang in [Lang::Th, Lang::En] {
+                let markers = FormParts::markers();
+                let once =
+                    form_page(&questionnaire, instrument, lang, &markers, &nothing, &[]).render().unwrap();
+                let once = Prerendered::split(&once).unwrap();
+                for agency in ["อบต. \"บ้าน<กลาง>\" & 'ลำพูน'", ""] {
+                    let parts = FormParts {
+                        agency: agency.into(),
+                        switch: "/s/5150101/2565/iit?code=K7%20P4&lang=en".into(),
+                        fiscal_year: "ปีงบประมาณ พ.ศ. 2565".into(),
+                        closes_on: "3 มีนาคม 2568".into(),
+                        action: "/s/5150101/2565/iit".into(),
+                        draft_key: "ita-survey:5150101:2565:iit".into(),
+                        token: "abc.DEF-_".into(),
+                    };
+                    let whole =
+                        form_page(&questionnaire, instrument, lang, &parts, &nothing, &[]).render().unwrap();
+                    assert_eq!(
+                        once.text(|slot| parts.get(slot)),
+                        whole,
+                        "{instrument:?} {lang:?} {agency:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -1012,14 +1012,13 @@ async fn compute(
         return Err(WebError::Forbidden);
     }
     let round = round_of(&state, id).await?;
-    let summary =
-        crate::survey_compute::compute_round_survey_scores(
-            state.store.as_ref(),
-            &state.catalog,
-            &actor(&viewer),
-            &round,
-        )
-        .await?;
+    let summary = crate::survey_compute::compute_round_survey_scores(
+        state.store.as_ref(),
+        &state.catalog,
+        &actor(&viewer),
+        &round,
+    )
+    .await?;
     tracing::info!(
         round = %round.id,
         agencies = summary.agencies,

@@ -186,6 +186,9 @@ const ROUTES: &[Row] = &[
     get("/agencies/{theirs}/rounds/{round}/result",      [303, 200, 404, 404, 404, 404]),
     post("/agencies/{ours}/rounds/{round}/result", &SCORES, [303, 303, 403, 403, 303, 303]),
     post("/agencies/{theirs}/rounds/{round}/result", &SCORES, [303, 303, 404, 404, 404, 404]),
+    // Computing over the official results both agencies have is refused, and writes nothing.
+    post("/agencies/{ours}/rounds/{round}/result/compute", NOTHING, [303, 409, 403, 403, 409, 409]),
+    post("/agencies/{theirs}/rounds/{round}/result/compute", NOTHING, [303, 409, 404, 404, 404, 404]),
     get("/agencies/{ours}/rounds/{round}/report/md",     [303, 200, 200, 200, 200, 200]),
     get("/agencies/{theirs}/rounds/{round}/report/md",   [303, 200, 404, 404, 404, 404]),
     get("/agencies/{ours}/rounds/{round}/report/docx",   [303, 200, 200, 200, 200, 200]),

@@ -9,6 +9,7 @@ mod imports;
 mod oit;
 mod pages;
 mod review;
+mod round_result;
 mod snapshot;
 mod survey;
 mod surveys;

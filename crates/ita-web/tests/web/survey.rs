@@ -323,12 +323,16 @@ async fn outside_the_window_the_survey_says_when_it_opens_or_closed_and_stores_n
             ..RoundWindows::default()
         },
     };
+    // Written to the store directly, as another process would: the server is told (a staff page's write is
+    // seen by itself, see `a_staff_change_is_on_the_public_pages_at_once`).
     app.store.update_round(&TestApp::admin_actor(), round.id, &draft).await.unwrap();
+    app.state.survey.forget_cached();
     let form = respondent.open_survey_form("eit").await;
     assert_eq!(form.status, 200, "{}", form.body);
     let (fields, _) = answer_every_question(&questionnaire("EIT"), &form.token());
     draft.windows.survey_to = Some(thai_day(-1));
     app.store.update_round(&TestApp::admin_actor(), round.id, &draft).await.unwrap();
+    app.state.survey.forget_cached();
     let late = respondent.submit_survey("eit", &fields).await;
     assert_eq!(late.status, 403, "{}", late.body);
     assert!(late.body.contains("ปิดรับคำตอบแล้ว") && late.body.contains(&date(-1)), "{}", late.body);
@@ -558,4 +562,93 @@ async fn the_draft_script_is_served_from_the_binary_and_the_pages_run_no_inline_
     assert_eq!(form.headers["cache-control"], "no-store", "a form with a token is never cached");
     assert_eq!(form.body.matches("<script").count(), 1);
     assert!(!form.body.contains("onclick") && !form.body.contains("onchange"));
+}
+
+/// What the public pages keep in memory (the agency, the round's window, the IIT access code, the headcount) is
+/// forgotten by every staff write: each change made on the staff pages is on the public pages at once.
+#[tokio::test]
+async fn a_staff_change_is_on_the_public_pages_at_once() {
+    let app = spawn_app(Db::Sqlite).await;
+    let (agency, round) = agency_and_round(&app, -3, 3).await;
+    open_iit(&app, &agency, &round, None).await;
+    app.create_user("national.admin", ita_domain::platform::Role::NationalAdmin, None, None).await;
+    let mut staff = app.signed_in("national.admin").await;
+    let respondent = Respondent::new(&app);
+    let iit = questionnaire("IIT");
+    // Looked up once: the form opens with the code, and a submission is taken.
+    assert_eq!(respondent.enter_access_code(ACCESS_CODE).await.status, 200);
+    let form = respondent.enter_access_code(ACCESS_CODE).await;
+    let (fields, _) = answer_every_question(&iit, &form.token());
+    assert_eq!(respondent.submit_survey("iit", &fields).await.status, 303);
+
+    // A new access code: the old one is refused at once, the new one opens the form.
+    let surveys = format!("/agencies/{}/rounds/{}/surveys", agency.id, round.id);
+    assert_eq!(staff.submit(&surveys, &format!("{surveys}/code"), &[]).await.status, 303);
+    let new_code = app.store.survey_link(agency.id, round.id).await.unwrap().unwrap().iit_code;
+    let old = respondent.enter_access_code(ACCESS_CODE).await;
+    assert_eq!(old.status, 403, "the old code is refused: {}", old.body);
+    assert!(old.body.contains("รหัสเข้าตอบไม่ถูกต้อง"));
+    assert_eq!(respondent.enter_access_code(&new_code).await.status, 200);
+
+    // A headcount of 1 declared, with one response stored already: the next one is over it.
+    let targets = format!("{surveys}/targets");
+    let reply = staff.submit(&surveys, &targets, &[("iit_population", "1"), ("eit_population", "")]).await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(app.store.survey_target(agency.id, round.id).await.unwrap().unwrap().iit_population, Some(1));
+    let form = respondent.enter_access_code(&new_code).await;
+    let (fields, _) = answer_every_question(&iit, &form.token());
+    assert_eq!(respondent.submit_survey("iit", &fields).await.status, 409, "the new headcount holds");
+
+    // The window closed yesterday: both forms say so, and a form opened before is not taken.
+    let eit_form = respondent.open_survey_form("eit").await;
+    assert_eq!(eit_form.status, 200);
+    let (eit_fields, _) = answer_every_question(&questionnaire("EIT"), &eit_form.token());
+    let edit = format!("/rounds/{}/edit", round.id);
+    let (from, to) = (thai_day(-5), thai_day(-1));
+    let reply = staff
+        .submit(
+            &edit,
+            &format!("/rounds/{}", round.id),
+            &[("fiscal_year", "2565"), ("methodology", "2565"), ("survey_from", &from), ("survey_to", &to)],
+        )
+        .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let closed = respondent.open_survey_form("eit").await;
+    assert_eq!(closed.status, 403, "{}", closed.body);
+    assert!(closed.body.contains("ปิดรับคำตอบแล้ว"));
+    assert_eq!(respondent.enter_access_code(&new_code).await.status, 403);
+    assert_eq!(respondent.submit_survey("eit", &eit_fields).await.status, 403);
+    assert_eq!(count(&app, &agency, &round, "IIT").await, 1);
+    assert_eq!(count(&app, &agency, &round, "EIT").await, 0);
+}
+
+/// The form is rendered once, but every view has a token of its own, each taken once; the rest of the page is
+/// the same from one view to the next, and says how long it is.
+#[tokio::test]
+async fn every_view_of_the_form_has_its_own_single_use_token() {
+    let app = spawn_app(Db::Sqlite).await;
+    let (agency, round) = agency_and_round(&app, -1, 1).await;
+    open_iit(&app, &agency, &round, None).await;
+    let respondent = Respondent::new(&app);
+    for (instrument, questionnaire) in [("eit", questionnaire("EIT")), ("iit", questionnaire("IIT"))] {
+        let open = || async {
+            match instrument {
+                "iit" => respondent.enter_access_code(ACCESS_CODE).await,
+                _ => respondent.open_survey_form(instrument).await,
+            }
+        };
+        let (first, second) = (open().await, open().await);
+        assert_eq!((first.status, second.status), (200, 200));
+        assert_ne!(first.token(), second.token(), "two views, two tokens");
+        assert_eq!(first.body.replace(&first.token(), ""), second.body.replace(&second.token(), ""));
+        assert_eq!(first.headers["content-length"].to_str().unwrap(), first.body.len().to_string());
+        assert!(first.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+        for view in [&first, &second] {
+            let (fields, _) = answer_every_question(&questionnaire, &view.token());
+            assert_eq!(respondent.submit_survey(instrument, &fields).await.status, 303);
+            assert_eq!(respondent.submit_survey(instrument, &fields).await.status, 409, "taken once");
+        }
+    }
+    assert_eq!(count(&app, &agency, &round, "EIT").await, 2);
+    assert_eq!(count(&app, &agency, &round, "IIT").await, 2);
 }

@@ -388,7 +388,8 @@ async fn the_national_list_export_and_compute(db: Db) {
     let page = admin.get(computed.location()).await;
     assert!(page.body.contains("คำนวณและบันทึกคะแนนแบบวัดแล้ว 3 หน่วยงาน"), "{}", page.body);
     // The compute is in the audit log under the administrator's name.
-    let audit = app.store.audit(&ita_store::AuditQuery { agency_id: None, offset: 0, limit: 50 }).await.unwrap();
+    let audit =
+        app.store.audit(&ita_store::AuditQuery { agency_id: None, offset: 0, limit: 50 }).await.unwrap();
     let entry = audit.items.iter().find(|entry| entry.action == "survey_scores.compute").expect("audited");
     assert_eq!((entry.actor_name.as_str(), entry.subject.clone()), ("คุณ admin", round.id.to_string()));
     assert_eq!(entry.detail, serde_json::json!({ "agencies": 3 }));
