@@ -1,6 +1,9 @@
 //! Report benchmark (run on demand, not in CI): `cargo bench -p ita-report --bench report`.
-//! Times building the model and rendering each format for the reference agency, then a batch of 1,000
-//! synthetic agencies as PDF on one thread and on every core. Figures go in BENCHMARKS.md.
+//! Times the first PDF of the process (nothing memoised yet), building the model and rendering each format for
+//! the reference agency, then a batch of 1,000 synthetic agencies as PDF on one thread and on every core.
+//! `cargo bench -p ita-report --bench report -- pdfs N` renders only N different PDFs on one thread, each timed
+//! (for a profiler: `valgrind --tool=callgrind target/release/deps/report-* pdfs 8`). Figures go in
+//! BENCHMARKS.md.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -38,6 +41,7 @@ fn model(catalog: &Catalog, library: &Library, scores: &[Exact; 10], name: &str)
         date: Some(CalendarDate { year: 2026, month: 11, day: 25 }),
         signer: None,
         library,
+        assessor_notes: Default::default(),
     })
     .unwrap()
 }
@@ -68,8 +72,28 @@ fn main() {
     let library = Library::builtin().unwrap();
     let fonts = FontSet::load(None).unwrap();
     let options = RenderOptions { lang: ita_domain::Lang::Th, thai_digits: true };
+    // `-- pdfs N`: only N different PDFs on one thread, each timed.
+    let arguments: Vec<String> = std::env::args().skip(1).filter(|argument| argument != "--bench").collect();
+    if let [mode, count] = arguments.as_slice()
+        && mode == "pdfs"
+    {
+        for index in 0..count.parse::<usize>().unwrap() {
+            let agency = model(&catalog, &library, &synthetic_scores(index), &format!("หน่วยงานที่ {index}"));
+            let started = Instant::now();
+            let bytes = ita_report::render(&agency, Format::Pdf, options, &fonts).unwrap();
+            println!("pdf {index}: {:.2} ms, {} bytes", started.elapsed().as_secs_f64() * 1e3, bytes.len());
+        }
+        return;
+    }
     let reference: [Exact; 10] = REFERENCE.map(|score| Exact::parse(score).unwrap());
     let reference_model = model(&catalog, &library, &reference, "องค์การบริหารส่วนตำบลเขาทอง");
+    let started = Instant::now();
+    let first = ita_report::render(&reference_model, Format::Pdf, options, &fonts).unwrap();
+    println!(
+        "first PDF of the process (the reference report): {:.2} ms ({} bytes)",
+        started.elapsed().as_secs_f64() * 1e3,
+        first.len()
+    );
     println!("one agency (the reference report), mean / fastest:");
     let (mean, fastest) = time(200, || {
         let _ = model(&catalog, &library, &reference, "องค์การบริหารส่วนตำบลเขาทอง");
@@ -95,6 +119,7 @@ fn main() {
     std::fs::create_dir_all(&out).unwrap();
     for threads in [1, std::thread::available_parallelism().map_or(1, usize::from)] {
         let next = std::sync::atomic::AtomicUsize::new(0);
+        let times = std::sync::Mutex::new(Vec::with_capacity(count));
         let started = Instant::now();
         std::thread::scope(|scope| {
             for _ in 0..threads {
@@ -104,19 +129,28 @@ fn main() {
                         if index >= count {
                             break;
                         }
+                        let one = Instant::now();
                         let agency =
                             model(&catalog, &library, &synthetic_scores(index), &format!("หน่วยงานที่ {index}"));
                         let bytes = ita_report::render(&agency, Format::Pdf, options, &fonts).unwrap();
                         std::fs::write(Path::new(&out).join(format!("{index}.pdf")), bytes).unwrap();
+                        times.lock().unwrap().push(one.elapsed());
                     }
                 });
             }
         });
         let elapsed = started.elapsed();
+        let mut times = times.into_inner().unwrap();
+        times.sort();
+        let at = |share: f64| times[((times.len() - 1) as f64 * share) as usize].as_secs_f64() * 1e3;
         println!(
-            "batch of {count} PDFs (model + render + write), {threads} thread(s): {:.2} s, {:.1} ms per report",
+            "batch of {count} PDFs (model + render + write), {threads} thread(s): {:.2} s, {:.1} ms per report \
+             (each report: median {:.1} ms, 90th percentile {:.1} ms, slowest {:.1} ms)",
             elapsed.as_secs_f64(),
-            elapsed.as_secs_f64() * 1e3 / count as f64
+            elapsed.as_secs_f64() * 1e3 / count as f64,
+            at(0.5),
+            at(0.9),
+            at(1.0)
         );
     }
     std::fs::remove_dir_all(&out).unwrap();

@@ -7,6 +7,12 @@
 //! break out of its place. The template turns off the `mark` and `mkmk` OpenType features, so that text extracted
 //! from the PDF has whole Thai words: with them, `pdftotext` and every copy and paste give ซึ่ซึ่ง for ซึ่ง (typst
 //! issues 4225 and 7610); Sarabun draws its marks in place without them. `tests/pdf.rs` checks the extracted text.
+//!
+//! Speed (BENCHMARKS.md, "Reports"): most of a report's time is typst's line breaking of Thai, ICU's LSTM word
+//! segmenter at about 7 µs a character, paid each time a text is laid out anew. typst memoises layout across the
+//! compilations of a process, so the template lays its table and list texts out as units whose layout the next
+//! reports reuse wherever they fall (see the comment in `report.typ`); a report of a batch then breaks only its
+//! new text (the agency's name, the sentences that carry its scores).
 
 use std::fmt;
 use std::path::Path;
@@ -251,8 +257,8 @@ pub fn render(model: &ReportModel, options: RenderOptions, fonts: &FontSet) -> R
         typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
             .map_err(|errors| RenderError::Pdf(describe(&world, &errors)))
     });
-    // typst memoises layout across compilations (a batch reuses the paragraphs its reports share); entries unused
-    // by the last ten compilations go, so that a long batch stays bounded.
+    // typst memoises layout across compilations (a batch reuses the texts its reports share); entries unused by
+    // the last ten compilations go (with two threads, the last five of each), so that a long batch stays bounded.
     typst::comemo::evict(10);
     pdf
 }
@@ -417,8 +423,12 @@ impl ReportData {
                         .as_ref()
                         .map(|guidance| format!(" {}", o.text(guidance)))
                         .unwrap_or_default();
+                    // The assessor's notes go on lines of their own under the item (typst breaks a line at
+                    // a newline of a string).
+                    let notes: String =
+                        crate::assessor_lines(o, item).iter().map(|line| format!("\n– {line}")).collect();
                     format!(
-                        "{} {} ({}){guidance}",
+                        "{} {} ({}){guidance}{notes}",
                         item.code,
                         o.text(&item.name),
                         o.pick(

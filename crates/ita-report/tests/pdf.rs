@@ -19,7 +19,11 @@ fn repo() -> PathBuf {
 
 /// The model of the reference agency (examples/khaothong-2565.toml), with a fixed date and extra measures.
 fn reference_model(measures: Vec<MeasureInput>) -> ReportModel {
-    let input = "examples/khaothong-2565.toml";
+    model_of("examples/khaothong-2565.toml", measures)
+}
+
+/// The model of an example input, with a fixed date and extra measures.
+fn model_of(input: &str, measures: Vec<MeasureInput>) -> ReportModel {
     let catalog = Catalog::builtin().unwrap();
     let library = Library::builtin().unwrap();
     let path = repo().join(input);
@@ -42,6 +46,7 @@ fn reference_model(measures: Vec<MeasureInput>) -> ReportModel {
         date: Some(CalendarDate { year: 2026, month: 11, day: 25 }),
         signer: document.report.signer.clone(),
         library: &library,
+        assessor_notes: document.report.assessor_notes.clone(),
     })
     .unwrap()
 }
@@ -182,4 +187,44 @@ fn fonts_load_from_a_folder_and_a_missing_folder_is_an_error() {
 
     let missing = FontSet::load(Some(&folder.join("no-such-folder"))).unwrap_err();
     assert!(missing.to_string().contains("no-such-folder"), "{missing}");
+}
+
+#[test]
+fn the_assessors_guidance_is_a_line_of_its_own_under_the_failed_item() {
+    let model = model_of("examples/raw-2565/assessed.toml", Vec::new());
+    let text = text_of(&pdf(&model, RenderOptions::default(), &FontSet::default()), "assessed");
+    let lines: Vec<String> = text.lines().map(without_spaces).collect();
+    let guidance = lines
+        .iter()
+        .position(|line| line.starts_with("–ข้อแนะนำของผู้ประเมิน:เผยแพร่รายงานการกำกับติดตาม"))
+        .unwrap_or_else(|| panic!("no line of the assessor's guidance in:\n{text}"));
+    let reason = lines[..guidance].iter().rposition(|line| line.starts_with("–เหตุผล:รายงานที่เผยแพร่"));
+    let item = lines[..guidance].iter().rposition(|line| line.starts_with("•O11"));
+    assert!(item.is_some() && reason > item, "O11, then its reason, then the guidance:\n{text}");
+}
+
+#[test]
+fn a_measure_longer_than_a_page_goes_on_over_the_page_break_and_stays_inside_the_pages() {
+    // The template keeps a measure's row whole on one page unless a text of it is too long for that; this one
+    // would run off the page if it were kept whole.
+    let sentence = "ทบทวนกระบวนงานบริการทุกงานและกำหนดขั้นตอน ระยะเวลา และเอกสารที่ต้องใช้ให้ชัดเจน ";
+    let how = format!("{}ตรวจสอบทุกไตรมาส", sentence.repeat(40));
+    let model = reference_model(vec![measure("มาตรการที่ยาวมาก", &how)]);
+    let bytes = pdf(&model, THAI, &FontSet::default());
+    let boxes = poppler("pdftotext", &["-bbox"], &bytes, "long-measure");
+    // A4 is 841.89 pt high; the bottom margin is 2 cm (56.69 pt).
+    let bottom = 841.89 - 56.69 + 1.0;
+    let attribute = |line: &str, name: &str| -> f64 {
+        let start = line.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        line[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    for line in boxes.lines().filter(|line| line.trim_start().starts_with("<word ")) {
+        assert!(attribute(line, "yMax") <= bottom, "below the bottom margin: {line}");
+    }
+    // The table's header, repeated on each page, and the row's other cells come between the pieces of the text.
+    let text = without_spaces(&text_of(&bytes, "long-measure-text"))
+        .replace("มาตรการ/แนวทางวิธีการดำเนินการผู้รับผิดชอบระยะเวลาดำเนินการการติดตามผล", "")
+        .replace("สำนักปลัดตลอดปีรายงานผลผ่านเว็บไซต์", "");
+    assert!(text.contains(&without_spaces(&how)), "the whole text, in order:\n{text}");
+    assert!(boxes.matches("<page ").count() >= 6, "the text goes on over pages");
 }
