@@ -5,7 +5,7 @@ use ita_domain::platform::Role;
 use ita_store::{Agency, AuditQuery, OitSnapshot, Round, RoundDraft, RoundWindows, Submission, User};
 use uuid::Uuid;
 
-use crate::helpers::{Client, Db, TestApp, csrf_in, spawn_app};
+use crate::helpers::{Client, Db, REFERENCE_SCORES, TestApp, csrf_in, spawn_app};
 
 /// Who asks, in the order of each row's expected statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,20 +28,6 @@ const EVERYONE: [Who; 6] =
 /// The other agency's name: no reply to anyone but a national administrator may contain it.
 const THEIR_NAME: &str = "องค์การบริหารส่วนตำบลห่างไกลลับ";
 const THEIR_CLERK: &str = "their.clerk";
-
-/// Published indicator scores of a methodology-2565 agency (total 78.35, level B).
-const SCORES: [(&str, &str); 10] = [
-    ("indicator_1", "100"),
-    ("indicator_2", "100"),
-    ("indicator_3", "100"),
-    ("indicator_4", "99.34"),
-    ("indicator_5", "97.77"),
-    ("indicator_6", "89.70"),
-    ("indicator_7", "88.91"),
-    ("indicator_8", "86.09"),
-    ("indicator_9", "85.29"),
-    ("indicator_10", "25.00"),
-];
 
 const RESULTS_CSV: &str = "code,indicator_1,indicator_2,indicator_3,indicator_4,indicator_5,indicator_6,\
 indicator_7,indicator_8,indicator_9,indicator_10\nours-1001,100,100,100,99.34,97.77,89.70,88.91,86.09,85.29,25.00\n";
@@ -184,8 +170,8 @@ const ROUTES: &[Row] = &[
     get("/agencies/{theirs}/rounds/{round}",             [303, 200, 404, 404, 404, 404]),
     get("/agencies/{ours}/rounds/{round}/result",        [303, 200, 403, 403, 200, 200]),
     get("/agencies/{theirs}/rounds/{round}/result",      [303, 200, 404, 404, 404, 404]),
-    post("/agencies/{ours}/rounds/{round}/result", &SCORES, [303, 303, 403, 403, 303, 303]),
-    post("/agencies/{theirs}/rounds/{round}/result", &SCORES, [303, 303, 404, 404, 404, 404]),
+    post("/agencies/{ours}/rounds/{round}/result", &REFERENCE_SCORES, [303, 303, 403, 403, 303, 303]),
+    post("/agencies/{theirs}/rounds/{round}/result", &REFERENCE_SCORES, [303, 303, 404, 404, 404, 404]),
     // Computing over the official results both agencies have is refused, and writes nothing.
     post("/agencies/{ours}/rounds/{round}/result/compute", NOTHING, [303, 409, 403, 403, 409, 409]),
     post("/agencies/{theirs}/rounds/{round}/result/compute", NOTHING, [303, 409, 404, 404, 404, 404]),
@@ -374,7 +360,7 @@ async fn world(db: Db) -> World {
     for agency in [&ours, &theirs] {
         let path = format!("/agencies/{}/rounds/{}/result", agency.id, round.id);
         let mut fields = vec![("csrf", admin.csrf.as_str())];
-        fields.extend_from_slice(&SCORES);
+        fields.extend_from_slice(&REFERENCE_SCORES);
         assert_eq!(admin.client.post_form(&path, &fields).await.status, 303);
     }
     // Five IIT responses each (the fewest an export shows), so that every allowed export has rows.

@@ -228,3 +228,18 @@ pub fn csrf_in(html: &str) -> Option<String> {
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_string())
 }
+
+/// Published indicator scores of a methodology-2565 agency (the reference agency: total 78.35, level B), as the
+/// fields of the result form.
+pub const REFERENCE_SCORES: [(&str, &str); 10] = [
+    ("indicator_1", "100"),
+    ("indicator_2", "100"),
+    ("indicator_3", "100"),
+    ("indicator_4", "99.34"),
+    ("indicator_5", "97.77"),
+    ("indicator_6", "89.70"),
+    ("indicator_7", "88.91"),
+    ("indicator_8", "86.09"),
+    ("indicator_9", "85.29"),
+    ("indicator_10", "25.00"),
+];

@@ -14,7 +14,7 @@ use ita_store::{
 };
 use rand::RngCore as _;
 
-use crate::helpers::{Client, Db, Reply, TestApp, spawn_app};
+use crate::helpers::{Client, Db, REFERENCE_SCORES, Reply, TestApp, spawn_app};
 
 /// IIT of methodology 2565 has 51 sub-questions, EIT 19; 43 OIT items.
 const IIT_COLUMNS: usize = 51;
@@ -303,19 +303,7 @@ async fn an_official_result_is_never_computed_over_and_its_report_names_no_items
     world.assessor_judges(OIT_ITEMS, &[("O11", O11_REASON, O11_GUIDANCE)]).await;
     // The published scores (the reference agency's) are entered.
     let form = format!("{}/result", world.round_page());
-    let scores = [
-        ("indicator_1", "100"),
-        ("indicator_2", "100"),
-        ("indicator_3", "100"),
-        ("indicator_4", "99.34"),
-        ("indicator_5", "97.77"),
-        ("indicator_6", "89.70"),
-        ("indicator_7", "88.91"),
-        ("indicator_8", "86.09"),
-        ("indicator_9", "85.29"),
-        ("indicator_10", "25.00"),
-    ];
-    assert_eq!(world.admin.submit(&form, &form, &scores).await.status, 303);
+    assert_eq!(world.admin.submit(&form, &form, &REFERENCE_SCORES).await.status, 303);
     let page = world.admin.get(&world.round_page()).await;
     assert!(page.body.contains("มีผลทางการ (ITAS) บันทึกไว้แล้ว ระบบจึงไม่คำนวณทับ"), "{}", page.body);
     let refused =
