@@ -299,18 +299,7 @@ async fn the_audit_log_shows_a_result_change_with_its_before_and_after_to_the_ri
     app.create_user("editor", Role::AgencyEditor, Some(&ours), None).await;
     let mut editor = app.signed_in("editor").await;
     let form = format!("/agencies/{}/rounds/{}/result", ours.id, round.id);
-    let mut scores = vec![
-        ("indicator_1", "100"),
-        ("indicator_2", "100"),
-        ("indicator_3", "100"),
-        ("indicator_4", "99.34"),
-        ("indicator_5", "97.77"),
-        ("indicator_6", "89.70"),
-        ("indicator_7", "88.91"),
-        ("indicator_8", "86.09"),
-        ("indicator_9", "85.29"),
-        ("indicator_10", "25.00"),
-    ];
+    let mut scores = crate::helpers::REFERENCE_SCORES.to_vec();
     assert_eq!(editor.submit(&form, &form, &scores).await.status, 303);
     scores[9].1 = "60.00";
     assert_eq!(editor.submit(&form, &form, &scores).await.status, 303);
