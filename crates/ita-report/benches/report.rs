@@ -1,6 +1,7 @@
 //! Report benchmark (run on demand, not in CI): `cargo bench -p ita-report --bench report`.
 //! Times the first PDF of the process (nothing memoised yet), building the model and rendering each format for
-//! the reference agency, then a batch of 1,000 synthetic agencies as PDF on one thread and on every core.
+//! the reference agency, then a batch of 1,000 synthetic agencies (each its own Thai name and scores) as PDF on
+//! one thread and on every core.
 //! `cargo bench -p ita-report --bench report -- pdfs N` renders only N different PDFs on one thread, each timed
 //! (for a profiler: `valgrind --tool=callgrind target/release/deps/report-* pdfs 8`). Figures go in
 //! BENCHMARKS.md.
@@ -59,6 +60,55 @@ fn time(runs: u32, mut work: impl FnMut()) -> (Duration, Duration) {
     (started.elapsed() / runs, fastest)
 }
 
+/// A distinct Thai name for each synthetic agency (1,600 of them), as real names are: written without spaces,
+/// so that the line breaker meets a new run of Thai letters in every report, as it would in a real batch.
+fn synthetic_name(index: usize) -> String {
+    const KINDS: [&str; 3] = ["องค์การบริหารส่วนตำบล", "เทศบาลตำบล", "เทศบาลเมือง"];
+    const WORDS: [&str; 40] = [
+        "หนอง",
+        "บ้าน",
+        "ดอน",
+        "โคก",
+        "นา",
+        "ป่า",
+        "ทุ่ง",
+        "ห้วย",
+        "วัง",
+        "บาง",
+        "เขา",
+        "ท่า",
+        "สระ",
+        "คลอง",
+        "ไผ่",
+        "แก้ว",
+        "ทอง",
+        "ใหม่",
+        "หลวง",
+        "กลาง",
+        "ใต้",
+        "เหนือ",
+        "จันทร์",
+        "ศรี",
+        "สวรรค์",
+        "งาม",
+        "ตาล",
+        "มะม่วง",
+        "ขาม",
+        "ยาง",
+        "โพธิ์",
+        "ไทร",
+        "สะแก",
+        "กระทุ่ม",
+        "ลำ",
+        "พะยอม",
+        "ชัย",
+        "สุข",
+        "เจริญ",
+        "บัว",
+    ];
+    format!("{}{}{}", KINDS[index % 3], WORDS[index % 40], WORDS[(index / 40 + 7) % 40])
+}
+
 fn synthetic_scores(index: usize) -> [Exact; 10] {
     // A deterministic spread of results: every indicator between 40 and 100.
     std::array::from_fn(|indicator| {
@@ -78,7 +128,7 @@ fn main() {
         && mode == "pdfs"
     {
         for index in 0..count.parse::<usize>().unwrap() {
-            let agency = model(&catalog, &library, &synthetic_scores(index), &format!("หน่วยงานที่ {index}"));
+            let agency = model(&catalog, &library, &synthetic_scores(index), &synthetic_name(index));
             let started = Instant::now();
             let bytes = ita_report::render(&agency, Format::Pdf, options, &fonts).unwrap();
             println!("pdf {index}: {:.2} ms, {} bytes", started.elapsed().as_secs_f64() * 1e3, bytes.len());
@@ -131,7 +181,7 @@ fn main() {
                         }
                         let one = Instant::now();
                         let agency =
-                            model(&catalog, &library, &synthetic_scores(index), &format!("หน่วยงานที่ {index}"));
+                            model(&catalog, &library, &synthetic_scores(index), &synthetic_name(index));
                         let bytes = ita_report::render(&agency, Format::Pdf, options, &fonts).unwrap();
                         std::fs::write(Path::new(&out).join(format!("{index}.pdf")), bytes).unwrap();
                         times.lock().unwrap().push(one.elapsed());

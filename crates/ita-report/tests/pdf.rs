@@ -1,7 +1,7 @@
 //! The PDF renderer, checked with real tools: the reference agency's report is typeset by typst and its text is
 //! extracted with poppler's `pdftotext` (Debian package `poppler-utils`; the tests fail when it is missing), so
-//! that numbers, digits, whole Thai words (no doubled clusters such as ซึ่ซึ่ง) and the page margins are what a
-//! reader copying from the PDF gets.
+//! that numbers, digits, whole Thai words (no doubled clusters such as ซึ่ซึ่ง), lines that break between Thai
+//! words only, and the page margins are what a reader copying from the PDF gets.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -227,4 +227,94 @@ fn a_measure_longer_than_a_page_goes_on_over_the_page_break_and_stays_inside_the
         .replace("สำนักปลัดตลอดปีรายงานผลผ่านเว็บไซต์", "");
     assert!(text.contains(&without_spaces(&how)), "the whole text, in order:\n{text}");
     assert!(boxes.matches("<page ").count() >= 6, "the text goes on over pages");
+}
+
+#[test]
+fn thai_lines_break_between_words_only() {
+    // Thai has no spaces between words: the line breaker must find the words (ICU's dictionary segmenter, see
+    // vendor/typst-layout/PATCH.md) and break only between them, never inside a word or a cluster.
+    let words = [
+        "การ",
+        "ประเมิน",
+        "คุณ",
+        "ธรรม",
+        "และ",
+        "ความ",
+        "โปร่งใส",
+        "ใน",
+        "การ",
+        "ดำเนิน",
+        "งาน",
+        "ของ",
+        "หน่วย",
+        "งาน",
+        "ภาค",
+        "รัฐ",
+    ];
+    let sentence: String = words.concat();
+    let mut boundaries = std::collections::BTreeSet::new();
+    let mut at = 0;
+    for word in words {
+        at += word.chars().count();
+        boundaries.insert(at % sentence.chars().count());
+    }
+    let how = sentence.repeat(6);
+    let model = reference_model(vec![measure("ทดสอบการตัดบรรทัด", &how)]);
+    let text = text_of(&pdf(&model, THAI, &FontSet::default()), "line-breaks");
+    let lines: Vec<String> = text.lines().map(without_spaces).collect();
+    let first = lines
+        .iter()
+        .position(|line| line.chars().count() >= 5 && how.starts_with(line.as_str()))
+        .unwrap_or_else(|| panic!("the measure's text is not in:\n{text}"));
+    let mut read = String::new();
+    let mut breaks = Vec::new();
+    for line in &lines[first..] {
+        read.push_str(line);
+        assert!(how.starts_with(&read), "the text goes on with something else after {read:?}:\n{text}");
+        if read.len() == how.len() {
+            break;
+        }
+        breaks.push(read.chars().count());
+    }
+    assert_eq!(read, how, "the whole text, in order");
+    assert!(breaks.len() >= 3, "the text takes several lines of its column: {breaks:?}");
+    for position in breaks {
+        let in_sentence = position % sentence.chars().count();
+        assert!(
+            boundaries.contains(&in_sentence),
+            "a line breaks inside a word, after {:?}",
+            how.chars().take(position).collect::<String>()
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(not(debug_assertions), ignore = "typst-layout checks its line breaks in debug builds only")]
+fn mixed_thai_latin_digits_and_punctuation_break_as_upstream_typst_would() {
+    // The line breaker's segmentation is memoised per run of Thai letters (vendor/typst-layout/PATCH.md); in a
+    // debug build, as here, it checks every new paragraph against upstream's segmenter and panics on any
+    // difference. So these texts, built to put Thai runs next to everything else a line can hold, must render.
+    let pieces: Vec<&str> = concat!(
+        "การประเมิน|คุณธรรม|โปร่งใส|ๆ|ฯลฯ|ITA|No Gift Policy|O42|๗๘.๓๕|78.35|(|)|\"|'|,|.|:|;|/|-|–| |  |\u{a0}|",
+        "เว็บไซต์|https://www.example.go.th/ita|ก.พ.|พ.ศ. ๒๕๖๕|ผู้บริหาร|ซึ่งทั้งสอง|ร้อยละ 80|e-Service|",
+        "ภาษาไทยEnglishภาษาไทย|๑)",
+    )
+    .split('|')
+    .collect();
+    let mut state: u64 = 2565;
+    let mut next = |bound: usize| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(state >> 33).unwrap() % bound
+    };
+    let texts: Vec<String> =
+        (0..12).map(|_| (0..40).map(|_| pieces[next(pieces.len())]).collect::<String>()).collect();
+    let measures = texts.iter().map(|text| measure("ทดสอบข้อความผสม", text)).collect();
+    let model = reference_model(measures);
+    let arabic_digits = RenderOptions { lang: Lang::Th, thai_digits: false };
+    let text = without_spaces(&text_of(&pdf(&model, arabic_digits, &FontSet::default()), "mixed"));
+    let read: String = text.chars().filter(|c| c.is_alphanumeric()).collect();
+    for written in &texts {
+        let start: String = written.chars().filter(|c| c.is_alphanumeric()).take(30).collect();
+        assert!(read.contains(&start), "missing the start of {written:?} in:\n{text}");
+    }
 }

@@ -1,5 +1,5 @@
 use std::ops::{Add, Sub};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use az::SaturatingAs;
 use icu_properties::CodePointMapDataBorrowed;
@@ -37,6 +37,12 @@ const BOUND_EPS: f64 = 1e-3;
 /// The general line break segmenter.
 static SEGMENTER: LazyLock<LineSegmenterBorrowed> =
     LazyLock::new(|| LineSegmenter::new_lstm(LineBreakOptions::default()));
+
+/// open-ita: the same rules without the LSTM model for Thai, Lao, Khmer and Burmese, whose runs of letters
+/// [`complex_run_breaks`] segments once each. See `vendor/typst-layout/PATCH.md`.
+static RULES: LazyLock<LineSegmenterBorrowed> = LazyLock::new(|| {
+    LineSegmenter::new_for_non_complex_scripts(LineBreakOptions::default())
+});
 
 /// The line break segmenter for Chinese/Japanese text.
 ///
@@ -700,13 +706,15 @@ fn breakpoints(p: &Preparation, mut f: impl FnMut(usize, Breakpoint)) {
     }
 
     let hyphenate = p.config.hyphenate != Some(false);
-    let segmenter = match p.config.lang {
-        Some(Lang::CHINESE | Lang::JAPANESE) => CJ_SEGMENTER.as_borrowed(),
-        _ => *SEGMENTER,
+    let points: Arc<[usize]> = match p.config.lang {
+        Some(Lang::CHINESE | Lang::JAPANESE) => {
+            CJ_SEGMENTER.as_borrowed().segment_str(text).collect()
+        }
+        _ => segment(text),
     };
 
     let mut last = 0;
-    let mut iter = segmenter.segment_str(text).peekable();
+    let mut iter = points.iter().copied().peekable();
 
     loop {
         // Special case for links. UAX #14 doesn't handle them well.
@@ -779,6 +787,48 @@ fn breakpoints(p: &Preparation, mut f: impl FnMut(usize, Breakpoint)) {
         f(point, breakpoint);
         last = point;
     }
+}
+
+/// open-ita: the line break opportunities of [`SEGMENTER`] in `text`, with the LSTM model run once per distinct
+/// run of complex-script letters (memoised) instead of over every paragraph at every layout.
+///
+/// ICU segments each maximal run of letters of line break class SA on its own (the run's text is all the model
+/// sees) and decides the run's ends by the rules, where SA counts as AL (UAX #14, LB1). So the rules alone
+/// ([`RULES`]) give every opportunity outside the runs and at their ends, and the model gives those inside.
+/// Memoised per text, as a paragraph is often laid out more than once; debug builds check the result against
+/// [`SEGMENTER`] once per text.
+#[comemo::memoize]
+fn segment(text: &str) -> Arc<[usize]> {
+    let mut points: Vec<usize> = RULES.segment_str(text).collect();
+    let mut inside = Vec::new();
+    let mut run = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        let complex = i < text.len() && LINEBREAK_DATA.get(c) == LineBreak::ComplexContext;
+        match (run, complex) {
+            (None, true) => run = Some(i),
+            (Some(start), false) => {
+                inside.extend(complex_run_breaks(&text[start..i]).iter().map(|b| start + b));
+                run = None;
+            }
+            _ => {}
+        }
+    }
+    if !inside.is_empty() {
+        points.extend(inside);
+        points.sort_unstable();
+        points.dedup();
+    }
+    debug_assert_eq!(points, SEGMENTER.segment_str(text).collect::<Vec<_>>(), "{text:?}");
+    points.into()
+}
+
+/// open-ita: the line break opportunities strictly inside one run of complex-script letters, by the LSTM model.
+#[comemo::memoize]
+fn complex_run_breaks(run: &str) -> Arc<[usize]> {
+    SEGMENTER
+        .segment_str(run)
+        .filter(|&point| point > 0 && point < run.len())
+        .collect()
 }
 
 /// Generate breakpoints for hyphenations within a word.
