@@ -73,7 +73,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn rounds(&self) -> Result<Vec<Round>>;
 
     // Results.
-    /// Creates or replaces an agency's result for a round.
+    /// Creates or replaces an agency's result for a round. A `Computed` draft never replaces an `Official`
+    /// record: that is `Conflict { field: "official_result" }` and nothing is written (checked by the write
+    /// itself, so also against an official result stored in the meantime).
     async fn put_result(
         &self,
         actor: &Actor,
@@ -81,7 +83,8 @@ pub trait Store: Send + Sync + fmt::Debug {
         round_id: Uuid,
         draft: &ResultDraft,
     ) -> Result<ResultRecord>;
-    /// Several results in one transaction: all are stored, or none.
+    /// Several results in one transaction: all are stored, or none (none when a `Computed` one would replace an
+    /// `Official` one, as in [`Store::put_result`]).
     async fn put_results(&self, actor: &Actor, results: &[(Uuid, Uuid, ResultDraft)]) -> Result<()>;
     async fn result(&self, agency_id: Uuid, round_id: Uuid) -> Result<Option<ResultRecord>>;
     /// An agency's results in every round, newest fiscal year first.

@@ -809,13 +809,16 @@ macro_rules! impl_store {
                 let before: Option<$crate::sql::ResultRow> =
                     sqlx::query_as(&select).bind(agency_id).bind(round_id).fetch_optional(&mut **tx).await?;
                 let before = before.map($crate::ResultRecord::try_from).transpose()?;
-                sqlx::query(
+                // A computed result never replaces an official one; decided by the upsert itself, so that an
+                // official result stored by someone else since `before` was read still wins.
+                let written = sqlx::query(
                     "INSERT INTO results (agency_id, round_id, source, indicators, total, level_code, \
                      updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                      ON CONFLICT (agency_id, round_id) DO UPDATE SET source = excluded.source, \
                      indicators = excluded.indicators, total = excluded.total, \
                      level_code = excluded.level_code, updated_at = excluded.updated_at, \
-                     updated_by = excluded.updated_by",
+                     updated_by = excluded.updated_by \
+                     WHERE NOT (results.source = 'official' AND excluded.source = 'computed')",
                 )
                 .bind(agency_id)
                 .bind(round_id)
@@ -827,6 +830,12 @@ macro_rules! impl_store {
                 .bind(actor.id)
                 .execute(&mut **tx)
                 .await?;
+                if written.rows_affected() == 0 {
+                    return Err($crate::StoreError::Conflict {
+                        field: "official_result",
+                        value: round_id.to_string(),
+                    });
+                }
                 let after: $crate::sql::ResultRow =
                     sqlx::query_as(&select).bind(agency_id).bind(round_id).fetch_one(&mut **tx).await?;
                 let after = $crate::ResultRecord::try_from(after)?;

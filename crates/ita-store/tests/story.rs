@@ -85,6 +85,24 @@ async fn story(store: Arc<dyn Store>) {
     let stored = store.result(agency.id, round.id).await.unwrap().unwrap();
     assert_eq!(stored.indicators, corrected.indicators);
     assert_eq!(stored.total, Hundredths(7900));
+    // A computed result never replaces the official one: refused, nothing written, nothing audited.
+    let audited = store.audit(&AuditQuery { agency_id: None, offset: 0, limit: 1 }).await.unwrap().total;
+    let computed =
+        ResultDraft { source: ResultSource::Computed, total: Hundredths(5628), ..corrected.clone() };
+    assert!(matches!(
+        store.put_result(&admin, agency.id, round.id, &computed).await.unwrap_err(),
+        StoreError::Conflict { field: "official_result", .. }
+    ));
+    let batch = [(agency.id, round.id, computed.clone())];
+    assert!(matches!(
+        store.put_results(&admin, &batch).await.unwrap_err(),
+        StoreError::Conflict { field: "official_result", .. }
+    ));
+    assert_eq!(store.result(agency.id, round.id).await.unwrap().unwrap(), stored);
+    assert_eq!(
+        store.audit(&AuditQuery { agency_id: None, offset: 0, limit: 1 }).await.unwrap().total,
+        audited
+    );
     let history = store.results_of_agency(agency.id).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].0.id, round.id);

@@ -56,6 +56,11 @@ pub fn conflict_message(field: &str, value: &str) -> Invalid {
         "username" => {
             Invalid::new(format!("ชื่อผู้ใช้ {value} มีผู้ใช้แล้ว"), format!("username {value} is taken already"))
         }
+        // `value` is the round: the page it shows on names it already.
+        "official_result" => Invalid::new(
+            "หน่วยงานนี้มีผลทางการ (ITAS) ของปีนี้บันทึกไว้แล้ว ระบบจึงไม่คำนวณทับผลทางการ",
+            "an official (ITAS) result of this year is stored for this agency: it is not overwritten by a computed one",
+        ),
         "fiscal_year" => Invalid::new(
             format!("รอบการประเมินปีงบประมาณ {value} มีอยู่แล้ว"),
             format!("an assessment round for fiscal year {value} exists already"),

@@ -15,12 +15,14 @@ use ita_domain::platform::{AgencyCode, AgencyKind, AgencyScope, Invalid, parse_s
 use ita_domain::report::{self, ReportModel, ReportRequest};
 use ita_domain::scoring::view::ResultView;
 use ita_report::{Format, RenderOptions};
-use ita_store::{Actor, Agency, AgencyDraft, AgencyListItem, AgencyQuery, ResultRecord, ResultSource, Round};
+use ita_store::{
+    Actor, Agency, AgencyDraft, AgencyListItem, AgencyQuery, ResultRecord, ResultSource, Round, StoreError,
+};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::error::{conflict_problem, render};
+use crate::error::{conflict_message, conflict_problem, render};
 use crate::page::Page;
 use crate::round_result::{
     AgencyResult, PlatformData, agency_result, combine, computed_draft, verdicts_visible_now,
@@ -560,6 +562,9 @@ struct RoundPage {
     /// Why the last press of the button was refused, or that it stored the result.
     messages: Vec<String>,
     computed: bool,
+    /// The stored computed result's total and the one the round's data gives now, when they differ (verdicts or
+    /// responses changed since it was computed): lists and dashboards show the stored one.
+    stale: Option<(String, String)>,
 }
 
 /// The compute button and what it still lacks.
@@ -617,6 +622,16 @@ async fn build_round_page(
         official,
     });
     let scored = combine(methodology, data, record.as_ref())?;
+    let stale = match (&record, &scored) {
+        (Some(record), Some(scored))
+            if record.source == ResultSource::Computed && scored.from_record.is_empty() =>
+        {
+            let now = computed_draft(&scored.result);
+            (now.indicators != record.indicators || now.total != record.total)
+                .then(|| (record.total.to_string(), now.total.to_string()))
+        }
+        _ => None,
+    };
     let surveys = crate::routes::surveys::round_summary(state, viewer, &agency, &round).await?;
     let oit = crate::routes::oit::round_summary(state, viewer, &agency, &round).await?;
     let mut page = RoundPage {
@@ -637,6 +652,7 @@ async fn build_round_page(
         compute,
         messages: messages.iter().map(|invalid| lang.pick(&invalid.th, &invalid.en).to_string()).collect(),
         computed: false,
+        stale,
         agency,
         round,
     };
@@ -725,15 +741,9 @@ async fn compute_result(
             Ok::<Response, WebError>((status, render(&page)?).into_response())
         }
     };
+    let over_official = || vec![conflict_message("official_result", &round_id.to_string())];
     if record.as_ref().is_some_and(|record| record.source == ResultSource::Official) {
-        return refuse(
-            StatusCode::CONFLICT,
-            vec![Invalid::new(
-                "หน่วยงานนี้มีผลทางการ (ITAS) ของปีนี้บันทึกไว้แล้ว ระบบจึงไม่คำนวณทับผลทางการ",
-                "an official (ITAS) result of this year is stored for this agency: it is not overwritten by a computed one",
-            )],
-        )
-        .await;
+        return refuse(StatusCode::CONFLICT, over_official()).await;
     }
     let data =
         PlatformData::read(&state, methodology, agency.id, &round, verdicts_visible_now(&viewer, &round))
@@ -745,8 +755,14 @@ async fn compute_result(
     // With nothing missing, every indicator comes from the data: the stored computed record is not needed.
     let scored = combine(methodology, data, None)?
         .ok_or_else(|| anyhow::anyhow!("complete platform data did not give every indicator"))?;
-    state.store.put_result(&actor(&viewer), id, round_id, &computed_draft(&scored.result)).await?;
-    Ok(Redirect::to(&format!("/agencies/{id}/rounds/{round_id}?computed=1")).into_response())
+    // An official result stored since the check above still wins: the store refuses to replace it.
+    match state.store.put_result(&actor(&viewer), id, round_id, &computed_draft(&scored.result)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/agencies/{id}/rounds/{round_id}?computed=1")).into_response()),
+        Err(StoreError::Conflict { field: "official_result", .. }) => {
+            refuse(StatusCode::CONFLICT, over_official()).await
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 // Entering a result.

@@ -341,3 +341,38 @@ async fn verdicts_not_shown_to_the_agency_yet_are_not_used_for_it() {
     assert!(!markdown.body.contains(O11_REASON) && !markdown.body.contains("\n- O11 "), "{}", markdown.body);
     assert!(markdown.body.contains("\n- E8 "), "the survey items are the agency's own to see");
 }
+
+#[tokio::test]
+async fn a_stored_result_the_data_no_longer_gives_is_flagged_until_computed_again() {
+    let mut world = world(Db::Sqlite, true).await;
+    world.staff_answer_the_iit(5, true).await;
+    world.service_users_answer_the_eit().await;
+    world.assessor_judges(OIT_ITEMS, &[("O11", O11_REASON, O11_GUIDANCE)]).await;
+    assert_eq!(world.admin_presses_compute().await.status, 303);
+    let first = world.app.store.result(world.agency.id, world.round.id).await.unwrap().unwrap();
+    let flag = "ไม่ตรงกับข้อมูลล่าสุดของรอบนี้";
+    let page = world.admin.get(&world.round_page()).await;
+    assert!(!page.body.contains(flag), "just computed: nothing to flag");
+
+    // O11 passes on a dispute after the result was computed: the stored total is out of date.
+    world.agency_disputes_and_assessor_answers("O11", false).await;
+    let page = world.admin.get(&world.round_page()).await;
+    let around = page
+        .body
+        .split("</p>")
+        .find(|paragraph| paragraph.contains(flag))
+        .unwrap_or_else(|| panic!("no notice: {}", page.body))
+        .to_string();
+    assert!(around.contains(&format!("(คะแนนรวม {})", first.total)), "the stored total: {around}");
+    assert!(around.contains("กรุณากดคำนวณผลจากข้อมูลในระบบอีกครั้ง"), "{around}");
+
+    assert_eq!(world.admin_presses_compute().await.status, 303);
+    let second = world.app.store.result(world.agency.id, world.round.id).await.unwrap().unwrap();
+    assert!(second.total > first.total, "O11 now passes: {} then {}", first.total, second.total);
+    assert!(
+        around.contains(&format!("(คะแนนรวม {})", second.total)),
+        "the notice named the new total: {around}"
+    );
+    let page = world.admin.get(&world.round_page()).await;
+    assert!(!page.body.contains(flag), "computed again: {}", page.body);
+}
