@@ -38,11 +38,12 @@ const BOUND_EPS: f64 = 1e-3;
 static SEGMENTER: LazyLock<LineSegmenterBorrowed> =
     LazyLock::new(|| LineSegmenter::new_lstm(LineBreakOptions::default()));
 
-/// open-ita: the same rules without the LSTM model for Thai, Lao, Khmer and Burmese, whose runs of letters
-/// [`complex_run_breaks`] segments once each. See `vendor/typst-layout/PATCH.md`.
-static RULES: LazyLock<LineSegmenterBorrowed> = LazyLock::new(|| {
-    LineSegmenter::new_for_non_complex_scripts(LineBreakOptions::default())
-});
+/// open-ita: the same rules with ICU's dictionary segmenter, cheap, for Thai, Lao, Khmer and Burmese; only its
+/// opportunities outside and at the ends of their runs of letters are used, those inside come from
+/// [`complex_run_breaks`]. (A segmenter with no model for these scripts would log a warning for every run in
+/// debug builds.) See `vendor/typst-layout/PATCH.md`.
+static RULES: LazyLock<LineSegmenterBorrowed> =
+    LazyLock::new(|| LineSegmenter::new_dictionary(LineBreakOptions::default()));
 
 /// The line break segmenter for Chinese/Japanese text.
 ///
@@ -793,28 +794,37 @@ fn breakpoints(p: &Preparation, mut f: impl FnMut(usize, Breakpoint)) {
 /// run of complex-script letters (memoised) instead of over every paragraph at every layout.
 ///
 /// ICU segments each maximal run of letters of line break class SA on its own (the run's text is all the model
-/// sees) and decides the run's ends by the rules, where SA counts as AL (UAX #14, LB1). So the rules alone
-/// ([`RULES`]) give every opportunity outside the runs and at their ends, and the model gives those inside.
+/// sees) and decides the run's ends by the rules, where SA counts as AL (UAX #14, LB1). So any segmenter with the
+/// same rules ([`RULES`]) gives every opportunity outside the runs and at their ends, and the model gives those
+/// inside.
 /// Memoised per text, as a paragraph is often laid out more than once; debug builds check the result against
 /// [`SEGMENTER`] once per text.
 #[comemo::memoize]
 fn segment(text: &str) -> Arc<[usize]> {
-    let mut points: Vec<usize> = RULES.segment_str(text).collect();
-    let mut inside = Vec::new();
-    let mut run = None;
+    // The maximal runs of complex-script letters, in order.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
     for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
         let complex = i < text.len() && LINEBREAK_DATA.get(c) == LineBreak::ComplexContext;
-        match (run, complex) {
-            (None, true) => run = Some(i),
-            (Some(start), false) => {
-                inside.extend(complex_run_breaks(&text[start..i]).iter().map(|b| start + b));
-                run = None;
+        match (start, complex) {
+            (None, true) => start = Some(i),
+            (Some(from), false) => {
+                runs.push((from, i));
+                start = None;
             }
             _ => {}
         }
     }
-    if !inside.is_empty() {
-        points.extend(inside);
+    let inside_a_run = |point: usize| {
+        let before = runs.partition_point(|&(from, _)| from < point);
+        before > 0 && point < runs[before - 1].1
+    };
+    let mut points: Vec<usize> =
+        RULES.segment_str(text).filter(|&point| !inside_a_run(point)).collect();
+    if !runs.is_empty() {
+        for &(from, to) in &runs {
+            points.extend(complex_run_breaks(&text[from..to]).iter().map(|b| from + b));
+        }
         points.sort_unstable();
         points.dedup();
     }
