@@ -797,6 +797,7 @@ fn breakpoints(p: &Preparation, mut f: impl FnMut(usize, Breakpoint)) {
 /// sees) and decides the run's ends by the rules, where SA counts as AL (UAX #14, LB1). So any segmenter with the
 /// same rules ([`RULES`]) gives every opportunity outside the runs and at their ends, and the model gives those
 /// inside.
+///
 /// Memoised per text, as a paragraph is often laid out more than once; debug builds check the result against
 /// [`SEGMENTER`] once per text.
 #[comemo::memoize]
