@@ -364,7 +364,7 @@ async fn a_stored_result_the_data_no_longer_gives_is_flagged_until_computed_agai
         .unwrap_or_else(|| panic!("no notice: {}", page.body))
         .to_string();
     assert!(around.contains(&format!("(คะแนนรวม {})", first.total)), "the stored total: {around}");
-    assert!(around.contains("กรุณากดคำนวณผลจากข้อมูลในระบบอีกครั้ง"), "{around}");
+    assert!(around.contains("กรุณากดปุ่ม “คำนวณผลจากข้อมูลในระบบ” อีกครั้ง"), "{around}");
 
     assert_eq!(world.admin_presses_compute().await.status, 303);
     let second = world.app.store.result(world.agency.id, world.round.id).await.unwrap().unwrap();
