@@ -5,8 +5,9 @@
 //!
 //! Invalidated by writes, not by age: [`forget_after_staff_writes`] empties the looked-up surveys after every
 //! successful request outside `/s/` that is not a GET, HEAD or OPTIONS, which every staff change through the
-//! pages or the API is; a generation number keeps a look-up that began before such a write from putting its stale
-//! answer back. A second process writing the same database (the `ita` command line, a second server) is not seen
+//! pages or the API is, except the writes listed in [`leaves_surveys_alone`] (signing in, accounts, OIT answers
+//! and reviews, results), which cannot change what is kept and are frequent while surveys run; a generation
+//! number keeps a look-up that began before such a write from putting its stale answer back. A second process writing the same database (the `ita` command line, a second server) is not seen
 //! until the next staff write through this server, or a restart. The questionnaires and rendered forms depend only
 //! on the built-in methodology catalog and the templates, which do not change while the server runs.
 //!
@@ -71,6 +72,11 @@ pub struct SurveyCache {
 impl SurveyCache {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many times the looked-up surveys were dropped since the server started.
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
     }
 
     /// Drops every looked-up survey: the next request of each asks the store again.
@@ -145,21 +151,43 @@ impl SurveyCache {
 }
 
 /// Empties the looked-up surveys after every successful state-changing request outside `/s/` (every staff write
-/// is one: pages and API alike), before its answer leaves, so that the staff member's next look at the public
-/// page already shows the change.
+/// is one: pages and API alike) but those of [`leaves_surveys_alone`], before its answer leaves, so that the
+/// staff member's next look at the public page already shows the change.
 pub async fn forget_after_staff_writes(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
+    let path = request.uri().path();
     let staff_write = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !request.uri().path().starts_with("/s/");
+        && !path.starts_with("/s/")
+        && !leaves_surveys_alone(path);
     let response = next.run(request).await;
     let status = response.status();
     if staff_write && !status.is_client_error() && !status.is_server_error() {
         state.survey.cache().forget();
     }
     response
+}
+
+/// The staff writes that cannot change an agency's survey as the public routes see it (the agency, the round and
+/// its windows, the IIT access code, the declared headcount): signing in and out, the first administrator's
+/// set-up, accounts and their tokens, the OIT (answers, disputes, reviews, verdict imports), results (entered,
+/// computed, imported; the survey scores computed at a round's close). Any other write, a route added later
+/// included, empties the cache.
+pub fn leaves_surveys_alone(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["sign-in" | "sign-out"]
+            | ["setup", _]
+            | ["users", ..]
+            | ["review", ..]
+            | ["agencies", _, "rounds", _, "oit" | "result", ..]
+            | ["rounds", _, "oit" | "results", ..]
+            | ["rounds", _, "surveys", "compute"]
+            | ["api", "agencies", _, "rounds", _, "result"]
+    )
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -339,5 +367,40 @@ mod tests {
         assert!(Prerendered::split("<p>no token</p>").is_err());
         assert!(Prerendered::split(&format!("{}\u{1}slot:other\u{1}", Slot::Token.marker())).is_err());
         assert!(Prerendered::split(&format!("{}\u{1}slot:agency", Slot::Token.marker())).is_err());
+    }
+
+    #[test]
+    fn only_writes_that_cannot_change_a_survey_keep_the_cache() {
+        let id = "0b5c7c1e-3d7e-4a51-9a4e-7d3c2f1b0a99";
+        for kept in [
+            "/sign-in".to_string(),
+            "/sign-out".into(),
+            format!("/users/{id}/tokens"),
+            format!("/review/{id}/{id}"),
+            format!("/agencies/{id}/rounds/{id}/oit"),
+            format!("/agencies/{id}/rounds/{id}/oit/dispute"),
+            format!("/agencies/{id}/rounds/{id}/result/compute"),
+            format!("/rounds/{id}/oit/verdicts/import"),
+            format!("/rounds/{id}/results/import"),
+            format!("/rounds/{id}/surveys/compute"),
+            format!("/api/agencies/{id}/rounds/{id}/result"),
+        ] {
+            assert!(leaves_surveys_alone(&kept), "{kept} keeps the cache");
+        }
+        for forgets in [
+            "/agencies".to_string(),
+            format!("/agencies/{id}"),
+            "/agencies/import".into(),
+            format!("/agencies/{id}/rounds/{id}/surveys/code"),
+            format!("/agencies/{id}/rounds/{id}/surveys/targets"),
+            "/rounds".into(),
+            format!("/rounds/{id}"),
+            "/api/agencies".into(),
+            format!("/api/agencies/{id}"),
+            "/api/rounds".into(),
+            "/some/route/added/later".into(),
+        ] {
+            assert!(!leaves_surveys_alone(&forgets), "{forgets} empties the cache");
+        }
     }
 }

@@ -75,6 +75,12 @@ impl SurveyRuntime {
         self.cache.forget();
     }
 
+    /// How many times the looked-up surveys were dropped since the server started (by the staff writes that can
+    /// change a survey, see `survey_cache::leaves_surveys_alone`).
+    pub fn cache_generation(&self) -> u64 {
+        self.cache.generation()
+    }
+
     /// The one source of time of the survey routes: Unix seconds.
     pub fn now(&self) -> i64 {
         (self.clock)()

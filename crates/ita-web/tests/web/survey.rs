@@ -622,6 +622,32 @@ async fn a_staff_change_is_on_the_public_pages_at_once() {
     assert_eq!(count(&app, &agency, &round, "EIT").await, 0);
 }
 
+/// Signing in, reviewing the OIT and entering results are frequent while surveys run and cannot change what the
+/// public pages keep: they leave it in memory; a change of the survey's own settings empties it.
+#[tokio::test]
+async fn writes_that_cannot_change_a_survey_leave_the_public_pages_cached() {
+    let app = spawn_app(Db::Sqlite).await;
+    let (agency, round) = agency_and_round(&app, -3, 3).await;
+    open_iit(&app, &agency, &round, None).await;
+    app.create_user("national.admin", ita_domain::platform::Role::NationalAdmin, None, None).await;
+    let respondent = Respondent::new(&app);
+    assert_eq!(respondent.enter_access_code(ACCESS_CODE).await.status, 200);
+    let before = app.state.survey.cache_generation();
+
+    let mut staff = app.signed_in("national.admin").await;
+    let result = format!("/agencies/{}/rounds/{}/result", agency.id, round.id);
+    assert_eq!(staff.submit(&result, &result, &crate::helpers::REFERENCE_SCORES).await.status, 303);
+    assert_eq!(
+        app.state.survey.cache_generation(),
+        before,
+        "signing in and entering a result keep the cache"
+    );
+
+    let surveys = format!("/agencies/{}/rounds/{}/surveys", agency.id, round.id);
+    assert_eq!(staff.submit(&surveys, &format!("{surveys}/code"), &[]).await.status, 303);
+    assert_eq!(app.state.survey.cache_generation(), before + 1, "a new access code empties it");
+}
+
 /// The form is rendered once, but every view has a token of its own, each taken once; the rest of the page is
 /// the same from one view to the next, and says how long it is.
 #[tokio::test]
